@@ -1,0 +1,3 @@
+package io.promptune.runtime.engine;
+
+public record NearestToken(int tokenId, float cosine) {}
