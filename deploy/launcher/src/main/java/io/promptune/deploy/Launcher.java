@@ -1,0 +1,233 @@
+package io.promptune.deploy;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Brings the deployment up and down on one machine: an embedded PostgreSQL (unless PROMPTUNE_DB_URL names a
+ * server) and the four services as separate JVMs, each detached and tracked by pid file under
+ * {@code PROMPTUNE_HOME} (default {@code <root>/.promptune}).
+ */
+public final class Launcher {
+
+  static final String POSTGRES = "postgres";
+
+  /** What {@link #status()} reports for one process. */
+  public record ProcessStatus(String name, long pid, String health, String endpoint) {
+    public boolean serving() {
+      return "SERVING".equals(health);
+    }
+  }
+
+  private final Path root;
+  private final Path home;
+  private final Topology topology;
+  private final ProcessSupervisor supervisor;
+  private final Map<String, String> environment;
+  private final PrintStream out;
+
+  public Launcher(Path root, Path home, Map<String, String> environment, PrintStream out) {
+    this.root = root.toAbsolutePath().normalize();
+    this.home = home.toAbsolutePath().normalize();
+    this.environment = Map.copyOf(environment);
+    this.topology = new Topology(environment::get);
+    this.supervisor = new ProcessSupervisor(this.home);
+    this.out = out;
+  }
+
+  /** The launcher for this process: root from -Dpromptune.root, home from PROMPTUNE_HOME. */
+  public static Launcher fromEnvironment(PrintStream out) {
+    Path root = Path.of(Optional.ofNullable(System.getProperty("promptune.root"))
+        .or(() -> Optional.ofNullable(System.getenv("PROMPTUNE_ROOT"))).orElse("."));
+    Path home = Optional.ofNullable(System.getenv("PROMPTUNE_HOME")).filter(s -> !s.isBlank()).map(Path::of)
+        .orElse(root.resolve(".promptune"));
+    return new Launcher(root, home, System.getenv(), out);
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  public ProcessSupervisor supervisor() {
+    return supervisor;
+  }
+
+  public List<ServiceSpec> services() {
+    return topology.services();
+  }
+
+  /**
+   * Starts whatever is not running yet and waits until every service reports SERVING. On failure, stops what
+   * this call started and throws with the failing service's log tail.
+   */
+  public List<ProcessStatus> up(Duration timeout) throws IOException, InterruptedException {
+    Files.createDirectories(home);
+    List<String> startedNow = new ArrayList<>();
+    try {
+      String dbUrl = ensureDatabase(startedNow);
+      Map<String, String> shared = sharedEnvironment(dbUrl);
+      for (ServiceSpec s : topology.services()) {
+        if (supervisor.find(s.name()).isPresent()) {
+          continue;
+        }
+        Path runner = s.runner(root);
+        if (!Files.isRegularFile(runner)) {
+          throw new IllegalStateException(s.module() + " is not built (" + runner + " missing). Run: ./mvnw -q "
+              + "package -DskipTests (./promptune up does this for you)");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBinary());
+        cmd.add("-Xmx" + s.heap());
+        cmd.add("-XX:+UseSerialGC");
+        cmd.addAll(supervisor.markers(s.name()));
+        cmd.add("-jar");
+        cmd.add(runner.toString());
+        Map<String, String> env = new HashMap<>(shared);
+        env.putAll(s.env());
+        supervisor.start(s.name(), cmd, env);
+        startedNow.add(s.name());
+        out.println("started " + s.name() + " (log: " + supervisor.logFile(s.name()) + ")");
+      }
+      awaitServing(timeout);
+      return status();
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      for (int i = startedNow.size() - 1; i >= 0; i--) {
+        supervisor.stop(startedNow.get(i), Duration.ofSeconds(10));
+      }
+      throw e;
+    }
+  }
+
+  private String ensureDatabase(List<String> startedNow) throws IOException, InterruptedException {
+    String external = topology.externalDbUrl();
+    if (external != null) {
+      out.println("database: " + external + " (PROMPTUNE_DB_URL)");
+      return external;
+    }
+    Path ready = supervisor.runDir().resolve("postgres.url");
+    if (supervisor.find(POSTGRES).isPresent() && Files.exists(ready)) {
+      return Files.readString(ready).trim();
+    }
+    Files.createDirectories(supervisor.runDir());
+    Files.deleteIfExists(ready);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaBinary());
+    cmd.add("-Xmx128m");
+    cmd.addAll(supervisor.markers(POSTGRES));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(EmbeddedPostgresMain.class.getName());
+    cmd.add(home.resolve("pgdata").toString());
+    cmd.add(Integer.toString(topology.embeddedDbPort()));
+    cmd.add(ready.toString());
+    ProcessHandle pg = supervisor.start(POSTGRES, cmd, Map.of());
+    startedNow.add(POSTGRES);
+    out.println("starting embedded PostgreSQL (data: " + home.resolve("pgdata") + ")");
+    Instant deadline = Instant.now().plusSeconds(120);
+    while (!Files.exists(ready)) {
+      if (!pg.isAlive()) {
+        throw new IllegalStateException("embedded PostgreSQL exited during start:\n"
+            + String.join("\n", supervisor.tail(POSTGRES, 30)));
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("embedded PostgreSQL did not start within 120 s; see "
+            + supervisor.logFile(POSTGRES));
+      }
+      Thread.sleep(200);
+    }
+    return Files.readString(ready).trim();
+  }
+
+  private Map<String, String> sharedEnvironment(String dbUrl) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PROMPTUNE_DB_URL", dbUrl);
+    env.putIfAbsent("PROMPTUNE_DB_USER", environment.getOrDefault("PROMPTUNE_DB_USER", EmbeddedDatabase.USER));
+    env.putIfAbsent("PROMPTUNE_DB_PASSWORD",
+        environment.getOrDefault("PROMPTUNE_DB_PASSWORD", EmbeddedDatabase.PASSWORD));
+    env.put("PROMPTUNE_HOME", home.toString());
+    env.put("PROMPTUNE_BIND_HOST", topology.bindHost());
+    // One BLAS/OpenMP pool per process that sleeps when idle instead of spinning against the other JVMs.
+    env.putIfAbsent("OMP_WAIT_POLICY", environment.getOrDefault("OMP_WAIT_POLICY", "PASSIVE"));
+    return env;
+  }
+
+  private void awaitServing(Duration timeout) throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      boolean all = true;
+      for (ServiceSpec s : topology.services()) {
+        Optional<ProcessHandle> p = supervisor.find(s.name());
+        if (p.isEmpty()) {
+          throw new IllegalStateException(s.name() + " exited during start. Last log lines ("
+              + supervisor.logFile(s.name()) + "):\n" + String.join("\n", supervisor.tail(s.name(), 40)));
+        }
+        all &= HealthProbe.isServing("127.0.0.1", s.grpcPort(), s.grpcService());
+      }
+      if (all) {
+        return;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        StringBuilder sb = new StringBuilder("services not healthy after " + timeout.toSeconds() + " s:");
+        for (ProcessStatus st : status()) {
+          sb.append("\n  ").append(st.name()).append(": ").append(st.health());
+        }
+        throw new IllegalStateException(sb.append("\nlogs: ").append(supervisor.logDir()).toString());
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /** Stops the services (in reverse start order) and the embedded database. Returns what was stopped. */
+  public List<String> down() {
+    List<String> stopped = new ArrayList<>();
+    List<ServiceSpec> services = new ArrayList<>(topology.services());
+    java.util.Collections.reverse(services);
+    for (ServiceSpec s : services) {
+      if (supervisor.stop(s.name(), Duration.ofSeconds(20))) {
+        stopped.add(s.name());
+      }
+    }
+    if (supervisor.stop(POSTGRES, Duration.ofSeconds(30))) {
+      stopped.add(POSTGRES);
+    }
+    return stopped;
+  }
+
+  public List<ProcessStatus> status() {
+    List<ProcessStatus> result = new ArrayList<>();
+    Optional<ProcessHandle> pg = supervisor.find(POSTGRES);
+    String db = topology.externalDbUrl();
+    if (db == null) {
+      result.add(new ProcessStatus(POSTGRES, pg.map(ProcessHandle::pid).orElse(-1L),
+          pg.isPresent() ? "RUNNING" : "STOPPED", readDbUrl().orElse("-")));
+    }
+    for (ServiceSpec s : topology.services()) {
+      Optional<ProcessHandle> p = supervisor.find(s.name());
+      String health = p.isEmpty() ? "STOPPED" : HealthProbe.check("127.0.0.1", s.grpcPort(), s.grpcService());
+      String endpoint = "grpc 127.0.0.1:" + s.grpcPort() + "  http http://127.0.0.1:" + s.httpPort();
+      result.add(new ProcessStatus(s.name(), p.map(ProcessHandle::pid).orElse(-1L), health, endpoint));
+    }
+    return result;
+  }
+
+  private Optional<String> readDbUrl() {
+    try {
+      return Optional.of(Files.readString(supervisor.runDir().resolve("postgres.url")).trim());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String javaBinary() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+}
