@@ -88,6 +88,7 @@ public final class Launcher {
         cmd.add(javaBinary());
         cmd.add("-Xmx" + s.heap());
         cmd.add("-XX:+UseSerialGC");
+        cmd.addAll(quietJdkWarnings());
         cmd.addAll(supervisor.markers(s.name()));
         cmd.add("-jar");
         cmd.add(runner.toString());
@@ -122,6 +123,7 @@ public final class Launcher {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
     cmd.add("-Xmx128m");
+    cmd.addAll(quietJdkWarnings());
     cmd.addAll(supervisor.markers(POSTGRES));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
@@ -225,6 +227,16 @@ public final class Launcher {
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Netty, protobuf and DJL use sun.misc.Unsafe and native libraries; JDK 24+ warns about both on every start.
+   * They are expected here, so the warnings are turned off rather than filling every log.
+   */
+  static List<String> quietJdkWarnings() {
+    return Runtime.version().feature() >= 24
+        ? List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
+        : List.of();
   }
 
   private static String javaBinary() {

@@ -22,6 +22,7 @@ public final class PromptuneCli implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.WARNING);
     System.exit(new CommandLine(new PromptuneCli()).execute(args));
   }
 
