@@ -1,8 +1,209 @@
 package io.promptune.registry.grpc;
 
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.StreamObserver;
+import io.promptune.api.v1.AuditAction;
+import io.promptune.api.v1.CreatePromptRequest;
+import io.promptune.api.v1.ExportPeftRequest;
+import io.promptune.api.v1.GetLineageRequest;
+import io.promptune.api.v1.GetPromptRequest;
+import io.promptune.api.v1.GetVersionRequest;
+import io.promptune.api.v1.ImportPeftRequest;
+import io.promptune.api.v1.Lineage;
+import io.promptune.api.v1.ListAliasesRequest;
+import io.promptune.api.v1.ListAliasesResponse;
+import io.promptune.api.v1.ListAuditEventsRequest;
+import io.promptune.api.v1.ListAuditEventsResponse;
+import io.promptune.api.v1.ListEnvironmentsRequest;
+import io.promptune.api.v1.ListEnvironmentsResponse;
+import io.promptune.api.v1.ListPromptsRequest;
+import io.promptune.api.v1.ListPromptsResponse;
+import io.promptune.api.v1.ListVersionsRequest;
+import io.promptune.api.v1.ListVersionsResponse;
+import io.promptune.api.v1.PeftAdapter;
+import io.promptune.api.v1.PromoteRequest;
+import io.promptune.api.v1.Prompt;
 import io.promptune.api.v1.PromptRegistryGrpc;
+import io.promptune.api.v1.PromptVersion;
+import io.promptune.api.v1.PromotionResult;
+import io.promptune.api.v1.PublishVersionRequest;
+import io.promptune.api.v1.RollbackRequest;
+import io.promptune.registry.domain.Page;
+import io.promptune.registry.domain.PromotionOutcome;
+import io.promptune.registry.peft.PeftService;
+import io.promptune.registry.security.CallerContext;
+import io.promptune.registry.service.AuditService;
+import io.promptune.registry.service.EnvironmentService;
+import io.promptune.registry.service.LineageService;
+import io.promptune.registry.service.PromotionService;
+import io.promptune.registry.service.PromptService;
+import io.promptune.registry.service.VersionService;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import java.util.function.Supplier;
 
-/** The PromptRegistry gRPC surface. Methods not implemented yet answer UNIMPLEMENTED. */
+/**
+ * The PromptRegistry gRPC surface: maps requests to the services and answers (or errors) back. Every method runs
+ * on a worker thread (JDBC blocks) and answers exactly once.
+ */
 @GrpcService
-public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBase {}
+@Blocking
+public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBase {
+
+  @Inject
+  PromptService prompts;
+
+  @Inject
+  VersionService versions;
+
+  @Inject
+  LineageService lineage;
+
+  @Inject
+  EnvironmentService environments;
+
+  @Inject
+  PromotionService promotions;
+
+  @Inject
+  AuditService audit;
+
+  @Inject
+  PeftService peft;
+
+  @Override
+  public void createPrompt(CreatePromptRequest r, StreamObserver<Prompt> out) {
+    answer(out, "CreatePrompt", () -> ToProto.prompt(prompts.create(CallerContext.current(), r.getName(),
+        r.getTask(), r.getDescription(), r.getOwner())));
+  }
+
+  @Override
+  public void getPrompt(GetPromptRequest r, StreamObserver<Prompt> out) {
+    answer(out, "GetPrompt", () -> ToProto.prompt(prompts.get(r.getName())));
+  }
+
+  @Override
+  public void listPrompts(ListPromptsRequest r, StreamObserver<ListPromptsResponse> out) {
+    answer(out, "ListPrompts", () -> {
+      Page<io.promptune.registry.domain.Prompt> page = prompts.list(r.getTask(), r.getPage().getPageSize(),
+          r.getPage().getPageToken());
+      var b = ListPromptsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      page.items().forEach(p -> b.addPrompts(ToProto.prompt(p)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void publishVersion(PublishVersionRequest r, StreamObserver<PromptVersion> out) {
+    answer(out, "PublishVersion", () -> ToProto.version(versions.publish(CallerContext.current(),
+        FromProto.newVersion(r), AuditAction.PUBLISH_VERSION)));
+  }
+
+  @Override
+  public void getVersion(GetVersionRequest r, StreamObserver<PromptVersion> out) {
+    answer(out, "GetVersion", () -> ToProto.version(versions.get(FromProto.selector(r.getVersion(), "version"),
+        !r.getOmitTensor())));
+  }
+
+  @Override
+  public void listVersions(ListVersionsRequest r, StreamObserver<ListVersionsResponse> out) {
+    answer(out, "ListVersions", () -> {
+      Page<io.promptune.registry.domain.Version> page = versions.list(r.getPromptName(), r.getPage().getPageSize(),
+          r.getPage().getPageToken(), r.getIncludeTensor());
+      var b = ListVersionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      page.items().forEach(v -> b.addVersions(ToProto.version(v)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void getLineage(GetLineageRequest r, StreamObserver<Lineage> out) {
+    answer(out, "GetLineage", () -> {
+      LineageService.Graph graph = lineage.walk(FromProto.selector(r.getVersion(), "version"),
+          FromProto.direction(r.getDirection()), r.getMaxDepth());
+      var b = Lineage.newBuilder();
+      graph.versions().forEach(v -> b.addVersions(ToProto.version(v)));
+      graph.edges().forEach(e -> b.addEdges(ToProto.edge(e)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void listEnvironments(ListEnvironmentsRequest r, StreamObserver<ListEnvironmentsResponse> out) {
+    answer(out, "ListEnvironments", () -> {
+      var b = ListEnvironmentsResponse.newBuilder();
+      environments.list().forEach(e -> b.addEnvironments(ToProto.environment(e)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void listAliases(ListAliasesRequest r, StreamObserver<ListAliasesResponse> out) {
+    answer(out, "ListAliases", () -> {
+      var b = ListAliasesResponse.newBuilder();
+      environments.aliases(r.getPromptName()).forEach(a -> b.addAliases(ToProto.alias(a)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void promote(PromoteRequest r, StreamObserver<PromotionResult> out) {
+    answer(out, "Promote", () -> result(promotions.promote(CallerContext.current(), r.getPromptName(),
+        r.getEnvironment(), FromProto.target(r),
+        FromProto.expectation(r.hasExpectedCurrentVersionId(), r.getExpectedCurrentVersionId()), r.getForce(),
+        r.getReason())));
+  }
+
+  @Override
+  public void rollback(RollbackRequest r, StreamObserver<PromotionResult> out) {
+    answer(out, "Rollback", () -> result(promotions.rollback(CallerContext.current(), r.getPromptName(),
+        r.getEnvironment(), FromProto.expectation(r.hasExpectedCurrentVersionId(), r.getExpectedCurrentVersionId()),
+        r.getReason())));
+  }
+
+  @Override
+  public void listAuditEvents(ListAuditEventsRequest r, StreamObserver<ListAuditEventsResponse> out) {
+    answer(out, "ListAuditEvents", () -> {
+      Page<io.promptune.registry.domain.AuditEvent> page = audit.list(r.getPromptName(), r.getEnvironment(),
+          r.getPage().getPageSize(), r.getPage().getPageToken());
+      var b = ListAuditEventsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      page.items().forEach(e -> b.addEvents(ToProto.event(e)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void exportPeft(ExportPeftRequest r, StreamObserver<PeftAdapter> out) {
+    answer(out, "ExportPeft", () -> {
+      var adapter = peft.export(FromProto.selector(r.getVersion(), "version"));
+      return PeftAdapter.newBuilder()
+          .setAdapterConfigJson(UnsafeByteOperations.unsafeWrap(adapter.adapterConfigJson()))
+          .setAdapterModelSafetensors(UnsafeByteOperations.unsafeWrap(adapter.adapterModelSafetensors())).build();
+    });
+  }
+
+  @Override
+  public void importPeft(ImportPeftRequest r, StreamObserver<PromptVersion> out) {
+    answer(out, "ImportPeft", () -> ToProto.version(peft.importAdapter(CallerContext.current(),
+        FromProto.importRequest(r))));
+  }
+
+  private static PromotionResult result(PromotionOutcome o) {
+    return PromotionResult.newBuilder().setAlias(ToProto.alias(o.alias())).setEvent(ToProto.event(o.event()))
+        .build();
+  }
+
+  /** Computes the answer, then sends it or the error; errors thrown while mapping are caught too. */
+  private static <T> void answer(StreamObserver<T> out, String method, Supplier<T> call) {
+    T response;
+    try {
+      response = call.get();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e, method));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+}

@@ -1,0 +1,117 @@
+package io.promptune.registry.peft;
+
+import io.promptune.api.CallerIdentity;
+import io.promptune.api.CallerIdentity.Role;
+import io.promptune.api.v1.AuditAction;
+import io.promptune.api.v1.DType;
+import io.promptune.api.v1.InitMethod;
+import io.promptune.api.v1.LineageRelation;
+import io.promptune.registry.domain.LineageEdge;
+import io.promptune.registry.domain.NewVersion;
+import io.promptune.registry.domain.PromptTensor;
+import io.promptune.registry.domain.RawTensor;
+import io.promptune.registry.domain.RegistryException;
+import io.promptune.registry.domain.Version;
+import io.promptune.registry.domain.VersionRef;
+import io.promptune.registry.security.Permissions;
+import io.promptune.registry.service.VersionService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Versions to and from the Hugging Face PEFT prompt-tuning layout. Export then import is bit-exact. */
+@ApplicationScoped
+public class PeftService {
+
+  private static final String F32 = "F32";
+
+  @Inject
+  VersionService versions;
+
+  /** What ImportPeft asks for, besides the files. */
+  public record ImportRequest(String promptName, PeftAdapter adapter, String baseModelFingerprint,
+      String tokenizerFingerprint, String baseModelId, String source, boolean createPromptIfMissing, String task) {}
+
+  public PeftAdapter export(VersionRef ref) {
+    Version v = versions.get(ref, true);
+    Map<String, String> hp = v.hyperparameters();
+    String initText = hp.get(PeftHyperparameters.PROMPT_TUNING_INIT_TEXT);
+    // PEFT refuses a TEXT config without the text and a tokenizer, so say TEXT only when both are known.
+    boolean text = initText != null && (v.initMethod() == InitMethod.TEXT
+        || "TEXT".equals(hp.get(PeftHyperparameters.PROMPT_TUNING_INIT)));
+    PeftAdapterConfig config = new PeftAdapterConfig(v.length(), v.dModel(), v.baseModelId(),
+        text ? "TEXT" : "RANDOM", text ? initText : null,
+        text ? hp.getOrDefault(PeftHyperparameters.TOKENIZER_NAME_OR_PATH, v.baseModelId()) : null,
+        intOrNull(hp.get(PeftHyperparameters.NUM_ATTENTION_HEADS)), intOrNull(hp.get(PeftHyperparameters.NUM_LAYERS)));
+    byte[] weights = Safetensors.write(List.of(new Safetensors.Tensor(PeftAdapter.TENSOR_NAME, F32,
+        List.of((long) v.length(), (long) v.dModel()), v.tensor())), Map.of("format", "pt"));
+    return new PeftAdapter(config.toJson(), weights);
+  }
+
+  /** Parses both files strictly and publishes the prompt as a new version with an imported_from edge. */
+  public Version importAdapter(CallerIdentity caller, ImportRequest request) {
+    // Before parsing: a caller without the role learns that, not what is wrong with the files.
+    Permissions.require(caller, Role.TRAINER, "importing a version");
+    PeftAdapterConfig config = PeftAdapterConfig.parse(request.adapter().adapterConfigJson());
+    byte[] file = request.adapter().adapterModelSafetensors();
+    Safetensors.Contents contents = Safetensors.read(file, PeftAdapter.WEIGHTS_FILE);
+    Safetensors.Entry entry = promptEmbeddings(contents);
+    if (entry.shape().get(0) != config.numVirtualTokens() || entry.shape().get(1) != config.tokenDim()) {
+      throw RegistryException.malformed(PeftAdapterConfig.FILE, "num_virtual_tokens " + config.numVirtualTokens()
+          + " and token_dim " + config.tokenDim() + " do not match " + PeftAdapter.TENSOR_NAME + " of shape "
+          + entry.shape() + " in " + PeftAdapter.WEIGHTS_FILE);
+    }
+    RawTensor tensor = new RawTensor(DType.FLOAT32, entry.shape(), contents.bytes(entry));
+    // Checked here too so that a NaN or an oversized prompt is reported against the file it came from.
+    tensor.validate(versions.limits(), PeftAdapter.WEIGHTS_FILE + ": " + PeftAdapter.TENSOR_NAME);
+
+    String baseModelId = !request.baseModelId().isBlank() ? request.baseModelId()
+        : config.baseModelNameOrPath() == null ? "" : config.baseModelNameOrPath();
+    if (baseModelId.isBlank()) {
+      throw RegistryException.invalid("base_model_id", "base_model_id is required: " + PeftAdapterConfig.FILE
+          + " has no base_model_name_or_path");
+    }
+    String source = !request.source().isBlank() ? request.source()
+        : "peft:sha256:" + PromptTensor.sha256Hex(file);
+    NewVersion version = new NewVersion(request.promptName(), tensor, baseModelId, request.baseModelFingerprint(),
+        request.tokenizerFingerprint(), InitMethod.IMPORTED, "", config.hyperparameters(), Map.of(),
+        List.of(new LineageEdge(null, null, source, LineageRelation.IMPORTED_FROM)), request.createPromptIfMissing(),
+        request.task());
+    return versions.publish(caller, version, AuditAction.IMPORT_VERSION);
+  }
+
+  private static Safetensors.Entry promptEmbeddings(Safetensors.Contents contents) {
+    Safetensors.Entry entry = contents.tensors().get(PeftAdapter.TENSOR_NAME);
+    if (entry == null) {
+      throw RegistryException.malformed(PeftAdapter.WEIGHTS_FILE, "no tensor named '" + PeftAdapter.TENSOR_NAME
+          + "'; it holds " + contents.tensors().keySet());
+    }
+    if (!contents.tensors().keySet().equals(Set.of(PeftAdapter.TENSOR_NAME))) {
+      throw RegistryException.malformed(PeftAdapter.WEIGHTS_FILE, "a prompt-tuning adapter holds only '"
+          + PeftAdapter.TENSOR_NAME + "', this file also holds " + contents.tensors().keySet().stream()
+              .filter(n -> !n.equals(PeftAdapter.TENSOR_NAME)).toList());
+    }
+    if (!entry.dtype().equals(F32)) {
+      throw RegistryException.malformed(PeftAdapter.WEIGHTS_FILE, PeftAdapter.TENSOR_NAME + " is " + entry.dtype()
+          + "; it must be F32");
+    }
+    if (entry.shape().size() != 2) {
+      throw RegistryException.malformed(PeftAdapter.WEIGHTS_FILE, PeftAdapter.TENSOR_NAME + " has shape "
+          + entry.shape() + "; it must be 2-D [num_virtual_tokens, token_dim]");
+    }
+    return entry;
+  }
+
+  private static Integer intOrNull(String s) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return Integer.valueOf(s.strip());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+}
