@@ -1,8 +1,181 @@
 package io.promptune.trainer.grpc;
 
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.promptune.api.ApiErrors;
+import io.promptune.api.CallerIdentity;
+import io.promptune.api.v1.CancelJobRequest;
+import io.promptune.api.v1.Dataset;
+import io.promptune.api.v1.ErrorReason;
+import io.promptune.api.v1.GetDatasetRequest;
+import io.promptune.api.v1.GetJobRequest;
+import io.promptune.api.v1.Job;
+import io.promptune.api.v1.JobEvent;
+import io.promptune.api.v1.ListDatasetsRequest;
+import io.promptune.api.v1.ListDatasetsResponse;
+import io.promptune.api.v1.ListJobEventsRequest;
+import io.promptune.api.v1.ListJobEventsResponse;
+import io.promptune.api.v1.ListJobsRequest;
+import io.promptune.api.v1.ListJobsResponse;
+import io.promptune.api.v1.SubmitJobRequest;
 import io.promptune.api.v1.TrainerGrpc;
+import io.promptune.api.v1.UploadDatasetRequest;
+import io.promptune.api.v1.WatchJobRequest;
+import io.promptune.trainer.dataset.DatasetService;
+import io.promptune.trainer.dataset.DatasetUpload;
+import io.promptune.trainer.db.Paging;
+import io.promptune.trainer.events.JobEventRepository;
+import io.promptune.trainer.events.JobWatcher;
+import io.promptune.trainer.job.JobService;
+import io.promptune.trainer.queue.JobRow;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 
-/** The Trainer gRPC surface. Methods not implemented yet answer UNIMPLEMENTED. */
+/** The Trainer gRPC surface: argument plumbing and error mapping only; the work is in the service classes. */
 @GrpcService
-public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {}
+public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
+
+  private static final Logger LOG = Logger.getLogger(TrainerGrpcService.class);
+
+  @Inject
+  DatasetService datasets;
+
+  @Inject
+  JobService jobs;
+
+  @Inject
+  JobEventRepository events;
+
+  @Inject
+  JobWatcher watcher;
+
+  @Override
+  @Blocking
+  public StreamObserver<UploadDatasetRequest> uploadDataset(StreamObserver<Dataset> response) {
+    CallerIdentity caller = CallerInterceptor.current();
+    DatasetUpload upload = datasets.newUpload();
+    return new StreamObserver<>() {
+      private boolean failed;
+
+      @Override
+      public void onNext(UploadDatasetRequest message) {
+        if (failed) {
+          return;
+        }
+        try {
+          JobService.requireRole(caller, CallerIdentity.Role.TRAINER, "upload datasets");
+          upload.accept(message);
+        } catch (RuntimeException e) {
+          failed = true;
+          response.onError(toStatus(e));
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed = true; // the client gave up; nothing is stored
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!failed) {
+          unary(response, () -> datasets.store(upload, caller.actor()));
+        }
+      }
+    };
+  }
+
+  @Override
+  @Blocking
+  public void getDataset(GetDatasetRequest request, StreamObserver<Dataset> response) {
+    unary(response, () -> datasets.get(request));
+  }
+
+  @Override
+  @Blocking
+  public void listDatasets(ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> response) {
+    unary(response, () -> datasets.list(request));
+  }
+
+  @Override
+  @Blocking
+  public void submitJob(SubmitJobRequest request, StreamObserver<Job> response) {
+    unary(response, () -> jobs.submit(request.getSpec(), CallerInterceptor.current()));
+  }
+
+  @Override
+  @Blocking
+  public void getJob(GetJobRequest request, StreamObserver<Job> response) {
+    unary(response, () -> jobs.get(request.getJobId()));
+  }
+
+  @Override
+  @Blocking
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
+    unary(response, () -> jobs.list(request));
+  }
+
+  @Override
+  @Blocking
+  public void cancelJob(CancelJobRequest request, StreamObserver<Job> response) {
+    unary(response, () -> jobs.cancel(request, CallerInterceptor.current()));
+  }
+
+  @Override
+  @Blocking
+  public void watchJob(WatchJobRequest request, StreamObserver<JobEvent> response) {
+    try {
+      if (request.getFromSequence() < 0) {
+        throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "from_sequence must be >= 0");
+      }
+      JobRow job = jobs.require(request.getJobId());
+      watcher.watch(job, request.getFromSequence(), response, Context.current(), TrainerGrpcService::toStatus);
+    } catch (RuntimeException e) {
+      response.onError(toStatus(e));
+    }
+  }
+
+  @Override
+  @Blocking
+  public void listJobEvents(ListJobEventsRequest request, StreamObserver<ListJobEventsResponse> response) {
+    unary(response, () -> {
+      JobRow job = jobs.require(request.getJobId());
+      int size = Paging.size(request.getPage());
+      long from = Math.max(1, Paging.sequence(request.getPage().getPageToken()));
+      List<JobEvent> page = events.list(job.id(), from, size + 1);
+      ListJobEventsResponse.Builder out = ListJobEventsResponse.newBuilder()
+          .addAllEvents(page.subList(0, Math.min(size, page.size())));
+      if (page.size() > size) {
+        out.setNextPageToken(Paging.sequenceToken(page.get(size).getSequence()));
+      }
+      return out.build();
+    });
+  }
+
+  private static <T> void unary(StreamObserver<T> response, Supplier<T> work) {
+    T result;
+    try {
+      result = work.get();
+    } catch (RuntimeException e) {
+      response.onError(toStatus(e));
+      return;
+    }
+    response.onNext(result);
+    response.onCompleted();
+  }
+
+  /** API errors pass through; anything else becomes INTERNAL with a stable reason (and is logged). */
+  static Throwable toStatus(Throwable e) {
+    if (e instanceof StatusRuntimeException s) {
+      return s;
+    }
+    LOG.error("unexpected failure", e);
+    return ApiErrors.error(Status.Code.INTERNAL, ErrorReason.INTERNAL, "internal error: " + e.getMessage());
+  }
+}

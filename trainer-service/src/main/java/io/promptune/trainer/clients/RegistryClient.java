@@ -1,0 +1,18 @@
+package io.promptune.trainer.clients;
+
+import io.promptune.api.CallerIdentity;
+import io.promptune.api.v1.GetVersionRequest;
+import io.promptune.api.v1.ListVersionsRequest;
+import io.promptune.api.v1.ListVersionsResponse;
+import io.promptune.api.v1.PromptVersion;
+import io.promptune.api.v1.PublishVersionRequest;
+
+/** The prompt registry as the trainer uses it. Calls carry the identity of the person the trainer acts for. */
+public interface RegistryClient {
+
+  PromptVersion getVersion(GetVersionRequest request, CallerIdentity caller);
+
+  PromptVersion publishVersion(PublishVersionRequest request, CallerIdentity caller);
+
+  ListVersionsResponse listVersions(ListVersionsRequest request, CallerIdentity caller);
+}

@@ -1,0 +1,221 @@
+package io.promptune.trainer.job;
+
+import io.grpc.Status;
+import io.promptune.api.ApiErrors;
+import io.promptune.api.v1.ClassLabelInit;
+import io.promptune.api.v1.ConstantSchedule;
+import io.promptune.api.v1.EarlyStopping;
+import io.promptune.api.v1.ErrorReason;
+import io.promptune.api.v1.JobSpec;
+import io.promptune.api.v1.ModelInfo;
+import io.promptune.api.v1.PromptInit;
+import io.promptune.api.v1.PromptVersion;
+import io.promptune.api.v1.RandomUniformInit;
+import io.promptune.api.v1.SampledVocabInit;
+import io.promptune.api.v1.Schedule;
+import io.promptune.api.v1.Truncation;
+import io.promptune.api.v1.VersionInit;
+import io.promptune.api.v1.VersionSelector;
+import io.promptune.trainer.format.ResolvedFormat;
+import io.promptune.trainer.format.TaskFormats;
+import io.promptune.trainer.init.PromptInitializer;
+import io.promptune.trainer.optim.Optimizers;
+import io.promptune.trainer.schedule.LrSchedule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Validates a submitted JobSpec and fills in every default, so the stored spec says exactly what runs (and a
+ * change of defaults never changes a queued job). Registry references are pinned to a version id.
+ */
+public final class JobSpecs {
+
+  public static final int DEFAULT_PROMPT_LENGTH = 100;
+  public static final int DEFAULT_BATCH_SIZE = 32;
+  public static final int DEFAULT_EVAL_INTERVAL = 100;
+  public static final int MAX_BATCH_SIZE = 4096;
+
+  private static final Pattern PROMPT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  private JobSpecs() {}
+
+  /**
+   * @param datasetFields   the fields of the job's dataset
+   * @param hasValidation   whether the dataset has a validation split
+   * @param resolveVersion  registry lookup for FROM_VERSION init (metadata only)
+   */
+  public static JobSpec normalize(JobSpec spec, UUID jobId, String datasetId, List<String> datasetFields,
+      boolean hasValidation, ModelInfo model, Function<VersionSelector, PromptVersion> resolveVersion) {
+    JobSpec.Builder b = spec.toBuilder();
+
+    if (spec.getBaseModelFingerprint().isEmpty()) {
+      b.setBaseModelFingerprint(model.getFingerprint());
+    } else if (!spec.getBaseModelFingerprint().equals(model.getFingerprint())) {
+      throw ApiErrors.error(Status.Code.FAILED_PRECONDITION, ErrorReason.MODEL_MISMATCH,
+          "base_model_fingerprint " + spec.getBaseModelFingerprint() + " does not match the runtime's model "
+              + model.getModelId() + " (" + model.getFingerprint() + ")",
+          Map.of("expected", spec.getBaseModelFingerprint(), "runtime", model.getFingerprint()));
+    }
+    b.setDataset(datasetId);
+
+    ResolvedFormat format;
+    try {
+      format = TaskFormats.resolve(spec.getTaskFormat());
+    } catch (IllegalArgumentException e) {
+      throw invalid("task_format", e.getMessage());
+    }
+    List<String> missing = new ArrayList<>();
+    for (String f : format.requiredFields()) {
+      if (!datasetFields.contains(f)) {
+        missing.add(f);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw invalid("task_format", "task format \"" + format.name() + "\" reads fields " + missing
+          + " that the dataset does not have (it has " + datasetFields + "); map columns at upload or change the"
+          + " templates");
+    }
+    b.setTaskFormat(format.toProto());
+
+    // Init first: from_version decides the default length.
+    PromptInit init = spec.hasInit() ? spec.getInit() : defaultInit(format);
+    PromptVersion source = null;
+    switch (init.getMethodCase()) {
+      case RANDOM_UNIFORM -> {
+        float r = init.getRandomUniform().getRange();
+        if (!(r >= 0) || !Float.isFinite(r)) {
+          throw invalid("init.random_uniform.range", "range must be >= 0 (0 means 0.5)");
+        }
+        init = PromptInit.newBuilder().setRandomUniform(RandomUniformInit.newBuilder()
+            .setRange(r == 0 ? PromptInitializer.DEFAULT_RANGE : r)).build();
+      }
+      case SAMPLED_VOCAB -> {
+        int k = init.getSampledVocab().getTopK();
+        if (k < 0) {
+          throw invalid("init.sampled_vocab.top_k", "top_k must be >= 0 (0 means 5000)");
+        }
+        init = PromptInit.newBuilder().setSampledVocab(SampledVocabInit.newBuilder()
+            .setTopK(k == 0 ? PromptInitializer.DEFAULT_TOP_K : k)).build();
+      }
+      case CLASS_LABELS -> {
+        if (!format.hasLabels()) {
+          throw invalid("init.class_labels", "class-label init needs a task format with labels");
+        }
+      }
+      case TEXT -> {
+        if (init.getText().getText().isBlank()) {
+          throw invalid("init.text.text", "init text is empty");
+        }
+      }
+      case FROM_VERSION -> {
+        if (!init.getFromVersion().hasVersion()
+            || init.getFromVersion().getVersion().getSelectorCase() == VersionSelector.SelectorCase.SELECTOR_NOT_SET) {
+          throw invalid("init.from_version.version", "a version selector is required");
+        }
+        source = resolveVersion.apply(init.getFromVersion().getVersion());
+        if (source.getDModel() != model.getDModel()) {
+          throw ApiErrors.error(Status.Code.FAILED_PRECONDITION, ErrorReason.MODEL_MISMATCH,
+              "version " + source.getId() + " has width " + source.getDModel() + ", the model's d_model is "
+                  + model.getDModel(), Map.of("version_id", source.getId()));
+        }
+        // Pin "name@prod" or "name:3" to the id it means now, so a resumed job starts from the same prompt.
+        init = PromptInit.newBuilder().setFromVersion(VersionInit.newBuilder()
+            .setVersion(VersionSelector.newBuilder().setVersionId(source.getId()))).build();
+      }
+      case METHOD_NOT_SET -> throw invalid("init", "init has no method set");
+    }
+    b.setInit(init);
+
+    int length = spec.getPromptLength();
+    if (length < 0) {
+      throw invalid("prompt_length", "prompt_length must be >= 0 (0 means 100)");
+    }
+    if (length == 0) {
+      length = source != null && source.getLength() > 0 ? source.getLength() : DEFAULT_PROMPT_LENGTH;
+    }
+    if (model.getMaxPromptLength() > 0 && length > model.getMaxPromptLength()) {
+      throw invalid("prompt_length", "prompt_length " + length + " is over the runtime's limit of "
+          + model.getMaxPromptLength());
+    }
+    b.setPromptLength(length);
+
+    var optimizer = Optimizers.withDefaults(spec.getOptimizer());
+    String optError = Optimizers.validate(optimizer);
+    if (optError != null) {
+      throw invalid("optimizer", optError);
+    }
+    b.setOptimizer(optimizer);
+
+    if (spec.getMaxSteps() <= 0) {
+      throw invalid("max_steps", "max_steps is required and must be > 0");
+    }
+    Schedule schedule = spec.hasSchedule() && spec.getSchedule().getKindCase() != Schedule.KindCase.KIND_NOT_SET
+        ? spec.getSchedule() : Schedule.newBuilder().setConstant(ConstantSchedule.getDefaultInstance()).build();
+    String scheduleError = LrSchedule.validate(schedule, spec.getMaxSteps());
+    if (scheduleError != null) {
+      throw invalid("schedule", scheduleError);
+    }
+    b.setSchedule(schedule);
+
+    int batch = spec.getBatchSize() == 0 ? DEFAULT_BATCH_SIZE : spec.getBatchSize();
+    if (batch < 0 || batch > MAX_BATCH_SIZE) {
+      throw invalid("batch_size", "batch_size must be between 1 and " + MAX_BATCH_SIZE + " (0 means 32)");
+    }
+    b.setBatchSize(batch);
+
+    if (spec.getEvalInterval() < 0) {
+      throw invalid("eval_interval", "eval_interval must be >= 0 (0 means 100)");
+    }
+    int evalInterval = spec.getEvalInterval() == 0 ? DEFAULT_EVAL_INTERVAL : spec.getEvalInterval();
+    b.setEvalInterval(evalInterval);
+    try {
+      b.setEvalMode(JobPlan.resolveEvalMode(spec.getEvalMode(), format));
+    } catch (IllegalArgumentException e) {
+      throw invalid("eval_mode", e.getMessage());
+    }
+    if (spec.getMaxEvalExamples() < 0) {
+      throw invalid("max_eval_examples", "max_eval_examples must be >= 0 (0 means all)");
+    }
+    EarlyStopping es = spec.getEarlyStopping();
+    if (es.getPatience() < 0 || !(es.getMinDelta() >= 0) || !Float.isFinite(es.getMinDelta())) {
+      throw invalid("early_stopping", "patience and min_delta must be >= 0");
+    }
+    if (es.getPatience() > 0 && !hasValidation) {
+      throw invalid("early_stopping", "early stopping needs a dataset with a validation split");
+    }
+    b.setEarlyStopping(es);
+    if (spec.getCheckpointInterval() < 0) {
+      throw invalid("checkpoint_interval", "checkpoint_interval must be >= 0 (0 means every eval)");
+    }
+    b.setCheckpointInterval(spec.getCheckpointInterval() == 0 ? evalInterval : spec.getCheckpointInterval());
+
+    String output = spec.getOutputPrompt().isEmpty() ? "job-" + jobId : spec.getOutputPrompt();
+    if (!PROMPT_NAME.matcher(output).matches()) {
+      throw invalid("output_prompt", "output_prompt must be 1-128 of [A-Za-z0-9._-] starting with a letter or digit");
+    }
+    b.setOutputPrompt(output);
+    if (spec.getTask().isEmpty()) {
+      b.setTask(format.name());
+    }
+    if (spec.getTruncation() == Truncation.TRUNCATION_UNSPECIFIED) {
+      b.setTruncation(Truncation.REJECT);
+    }
+    return b.build();
+  }
+
+  static PromptInit defaultInit(ResolvedFormat format) {
+    return format.hasLabels()
+        ? PromptInit.newBuilder().setClassLabels(ClassLabelInit.getDefaultInstance()).build()
+        : PromptInit.newBuilder().setSampledVocab(SampledVocabInit.newBuilder()
+            .setTopK(PromptInitializer.DEFAULT_TOP_K)).build();
+  }
+
+  static RuntimeException invalid(String field, String message) {
+    return ApiErrors.error(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, message,
+        Map.of("field", "spec." + field));
+  }
+}

@@ -1,0 +1,53 @@
+package io.promptune.trainer.queue;
+
+import io.promptune.api.v1.Job;
+import io.promptune.api.v1.JobSpec;
+import io.promptune.api.v1.JobState;
+import io.promptune.trainer.db.Times;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/** One row of trainer.jobs. {@code attempts} doubles as the fencing token of the worker holding it. */
+public record JobRow(UUID id, JobSpec spec, String datasetId, JobState state, String reason, String reasonCode,
+    boolean cancelRequested, String cancelReason, int step, Float lastLoss, Double bestMetric, Integer bestStep,
+    String publishedVersionId, String submittedBy, String worker, OffsetDateTime leaseUntil, int attempts,
+    OffsetDateTime createTime, OffsetDateTime startTime, OffsetDateTime endTime) {
+
+  public boolean terminal() {
+    return state == JobState.SUCCEEDED || state == JobState.FAILED || state == JobState.CANCELLED;
+  }
+
+  public Job toProto() {
+    Job.Builder b = Job.newBuilder()
+        .setId(id.toString())
+        .setSpec(spec)
+        .setState(state)
+        .setReason(reason)
+        .setStep(step)
+        .setSubmittedBy(submittedBy)
+        .setAttempts(attempts)
+        .setCreateTime(Times.proto(createTime));
+    if (lastLoss != null) {
+      b.setLastLoss(lastLoss);
+    }
+    if (bestMetric != null) {
+      b.setBestMetric(bestMetric);
+    }
+    if (bestStep != null) {
+      b.setBestStep(bestStep);
+    }
+    if (publishedVersionId != null) {
+      b.setPublishedVersionId(publishedVersionId);
+    }
+    if (worker != null && state == JobState.RUNNING) {
+      b.setWorker(worker);
+    }
+    if (startTime != null) {
+      b.setStartTime(Times.proto(startTime));
+    }
+    if (endTime != null) {
+      b.setEndTime(Times.proto(endTime));
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,290 @@
+package io.promptune.trainer.queue;
+
+import io.grpc.StatusRuntimeException;
+import io.promptune.api.ApiErrors;
+import io.promptune.api.CallerIdentity;
+import io.promptune.api.v1.ErrorReason;
+import io.promptune.api.v1.EvalEvent;
+import io.promptune.api.v1.JobEvent;
+import io.promptune.api.v1.JobSpec;
+import io.promptune.api.v1.JobState;
+import io.promptune.api.v1.ModelInfo;
+import io.promptune.api.v1.PromptVersion;
+import io.promptune.api.v1.PublishedEvent;
+import io.promptune.api.v1.Split;
+import io.promptune.api.v1.StateEvent;
+import io.promptune.api.v1.StepEvent;
+import io.promptune.api.v1.TokenizeRequest;
+import io.promptune.api.v1.EvalMode;
+import io.promptune.trainer.checkpoint.CheckpointCodec;
+import io.promptune.trainer.checkpoint.CheckpointRepository;
+import io.promptune.trainer.clients.RegistryClient;
+import io.promptune.trainer.clients.Retrier;
+import io.promptune.trainer.clients.RetryingRuntimeClient;
+import io.promptune.trainer.clients.RuntimeClient;
+import io.promptune.trainer.config.TrainerConfig;
+import io.promptune.trainer.dataset.DatasetRepository;
+import io.promptune.trainer.db.Tx;
+import io.promptune.trainer.format.TextPair;
+import io.promptune.trainer.init.InitializedPrompt;
+import io.promptune.trainer.init.PromptInitializer;
+import io.promptune.trainer.job.JobPlan;
+import io.promptune.trainer.job.Publisher;
+import io.promptune.trainer.loop.Evaluator;
+import io.promptune.trainer.loop.LoopListener;
+import io.promptune.trainer.loop.NonFiniteException;
+import io.promptune.trainer.loop.TrainingLoop;
+import io.promptune.trainer.loop.TrainingState;
+import io.promptune.trainer.optim.Optimizers;
+import io.promptune.trainer.optim.PromptOptimizer;
+import io.promptune.trainer.schedule.LrSchedule;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs one claimed job to its end (or until it must stop): checks the model, loads the data, starts from the
+ * newest checkpoint or initialises P (and checkpoints step 0), runs the loop, publishes the best prompt, and
+ * finishes the row. Every write is fenced by the claim's attempt number; a background heartbeat keeps the lease
+ * while a step, an evaluation or a retry takes long.
+ *
+ * <p>Failures: NaN/Inf → FAILED NON_FINITE; a non-transient runtime or registry error → FAILED with its reason;
+ * transient ones are retried (see {@link Retrier}). Database trouble never fails a job: the runner just stops and
+ * the lease expiry hands the job to the next worker, which resumes from the checkpoint.
+ */
+public final class JobRunner {
+
+  private static final Logger LOG = Logger.getLogger(JobRunner.class);
+
+  /** Everything a runner needs, shared by all runners of a process. */
+  public record Deps(JobRepository jobs, CheckpointRepository checkpoints, DatasetRepository datasets,
+      RuntimeClient runtime, RegistryClient registry, TrainerConfig config, ScheduledExecutorService heartbeats) {}
+
+  private final Deps d;
+  private final JobRow job;
+  private final String worker;
+  private final BooleanSupplier shuttingDown;
+  private volatile boolean lost;
+  private volatile boolean cancelRequested;
+  private volatile String cancelReason = "";
+
+  public JobRunner(Deps deps, JobRow claimed, String worker, BooleanSupplier shuttingDown) {
+    this.d = deps;
+    this.job = claimed;
+    this.worker = worker;
+    this.shuttingDown = shuttingDown;
+  }
+
+  private boolean stopping() {
+    return lost || cancelRequested || shuttingDown.getAsBoolean();
+  }
+
+  private void apply(JobRepository.Control ctl) {
+    if (!ctl.owned()) {
+      lost = true;
+    } else if (ctl.cancelRequested()) {
+      cancelReason = ctl.cancelReason();
+      cancelRequested = true;
+    }
+  }
+
+  public void run() {
+    long hb = Math.max(100, d.config().heartbeatInterval().toMillis());
+    ScheduledFuture<?> heartbeat = d.heartbeats().scheduleWithFixedDelay(() -> {
+      try {
+        apply(d.jobs().heartbeat(job.id(), job.attempts(), d.config().leaseDuration()));
+      } catch (RuntimeException e) {
+        LOG.warnf("heartbeat of job %s failed: %s", job.id(), e.getMessage());
+      }
+    }, hb, hb, TimeUnit.MILLISECONDS);
+    try {
+      runJob();
+    } catch (NonFiniteException e) {
+      fail(ErrorReason.NON_FINITE, e.getMessage());
+    } catch (Retrier.Aborted e) {
+      stop();
+    } catch (Retrier.GaveUp e) {
+      fail(ErrorReason.UNAVAILABLE_DEPENDENCY, e.getMessage());
+    } catch (StatusRuntimeException e) {
+      ErrorReason reason = ApiErrors.reasonOf(e).orElse(ErrorReason.INTERNAL);
+      fail(reason, e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+    } catch (Tx.DatabaseException e) {
+      LOG.errorf("job %s: database failure, leaving it to be resumed after its lease expires: %s", job.id(),
+          e.getMessage());
+    } catch (IllegalArgumentException e) {
+      fail(ErrorReason.INVALID_ARGUMENT, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "job %s failed", job.id());
+      fail(ErrorReason.INTERNAL, e.toString());
+    } finally {
+      heartbeat.cancel(false);
+    }
+  }
+
+  private void runJob() {
+    JobSpec spec = job.spec();
+    Retrier retrier = new Retrier(d.config().retry().initialBackoff(), d.config().retry().maxBackoff(),
+        d.config().retry().maxElapsed(), this::stopping);
+    RuntimeClient runtime = new RetryingRuntimeClient(d.runtime(), retrier);
+
+    ModelInfo model = runtime.modelInfo();
+    if (!model.getFingerprint().equals(spec.getBaseModelFingerprint())) {
+      fail(ErrorReason.MODEL_MISMATCH, "the runtime now serves " + model.getModelId() + " ("
+          + model.getFingerprint() + "), the job was submitted for " + spec.getBaseModelFingerprint());
+      return;
+    }
+    JobPlan plan = JobPlan.build(spec, d.datasets().records(job.datasetId(), Split.TRAIN),
+        d.datasets().records(job.datasetId(), Split.VALIDATION));
+    int length = spec.getPromptLength();
+    int dModel = model.getDModel();
+    PromptOptimizer optimizer = Optimizers.create(spec.getOptimizer(), length, dModel);
+
+    TrainingState state;
+    var checkpoint = d.checkpoints().latest(job.id());
+    if (checkpoint.isPresent()) {
+      try {
+        state = CheckpointCodec.decode(checkpoint.get().data(), optimizer, plan.train().size());
+      } catch (IOException e) {
+        fail(ErrorReason.INTERNAL, "checkpoint at step " + checkpoint.get().step() + " is unusable: "
+            + e.getMessage());
+        return;
+      }
+      d.jobs().appendOwned(job.id(), job.attempts(), JobEvent.newBuilder().setState(StateEvent.newBuilder()
+          .setState(JobState.RUNNING).setWorker(worker)
+          .setReason("resuming from the checkpoint at step " + state.step())).build());
+    } else {
+      CallerIdentity caller = new CallerIdentity(job.submittedBy(), CallerIdentity.Role.TRAINER);
+      InitializedPrompt init = new PromptInitializer(runtime, retryingRegistry(retrier), caller)
+          .initialize(spec.getInit(), length, dModel, model.getVocabSize(), plan.format().labels(), spec.getSeed());
+      state = TrainingState.initial(init.values(), length, dModel, optimizer, spec.getSeed(), plan.train().size());
+      if (!saveCheckpoint(state)) {
+        return;
+      }
+    }
+
+    int perRequest = d.config().maxExamplesPerRequest() > 0 ? d.config().maxExamplesPerRequest()
+        : model.getMaxBatchExamples();
+    Evaluator evaluator = null;
+    if (!plan.validation().isEmpty()) {
+      evaluator = new Evaluator(runtime, plan.evalMode(), plan.validation(), plan.format().labels(),
+          plan.evalMode() == EvalMode.EXACT_MATCH ? maxNewTokens(runtime, plan.validation(), model) : 0,
+          perRequest > 0 ? perRequest : spec.getBatchSize(), spec.getTruncation(), d.config().eval().computeLoss());
+    }
+    TrainingLoop.Settings settings = new TrainingLoop.Settings(spec.getMaxSteps(), spec.getBatchSize(),
+        spec.getEvalInterval(), spec.getCheckpointInterval(), spec.getEarlyStopping().getPatience(),
+        spec.getEarlyStopping().getMinDelta(), Optimizers.learningRate(spec.getOptimizer()),
+        LrSchedule.of(spec.getSchedule(), spec.getMaxSteps()), perRequest, spec.getBaseModelFingerprint(),
+        spec.getTruncation());
+    TrainingLoop loop = new TrainingLoop(settings, runtime, plan.train(), evaluator, new Listener());
+    if (loop.run(state) == TrainingLoop.Outcome.STOPPED || stopping()) {
+      stop();
+      return;
+    }
+    if (job.publishedVersionId() == null) {
+      PromptVersion v = new Publisher(retryingRegistry(retrier), retrier).publish(job.id(), spec, model, state,
+          evaluator == null ? "" : evaluator.metricName(), job.submittedBy());
+      if (!d.jobs().recordPublished(job.id(), job.attempts(), PublishedEvent.newBuilder()
+          .setVersionId(v.getId()).setPromptName(v.getPromptName()).setVersionNumber(v.getNumber()).build())) {
+        return;
+      }
+    }
+    d.jobs().finish(job.id(), job.attempts(), JobState.SUCCEEDED, "finished: " + state.stopReason() + " at step "
+        + state.step(), "");
+  }
+
+  /** Longest dev target in tokens, plus EOS, within the runtime's limit: enough for exact match to succeed. */
+  private static int maxNewTokens(RuntimeClient runtime, List<TextPair> dev, ModelInfo model) {
+    int longest = 1;
+    for (int from = 0; from < dev.size(); from += 256) {
+      TokenizeRequest.Builder req = TokenizeRequest.newBuilder().setAddEos(true);
+      for (TextPair p : dev.subList(from, Math.min(dev.size(), from + 256))) {
+        req.addTexts(p.target());
+      }
+      for (var t : runtime.tokenize(req.build()).getTextsList()) {
+        longest = Math.max(longest, t.getIdsCount());
+      }
+    }
+    return model.getMaxTargetTokens() > 0 ? Math.min(longest, model.getMaxTargetTokens()) : longest;
+  }
+
+  private RegistryClient retryingRegistry(Retrier retrier) {
+    RegistryClient r = d.registry();
+    return new RegistryClient() {
+      @Override
+      public PromptVersion getVersion(io.promptune.api.v1.GetVersionRequest request, CallerIdentity caller) {
+        return retrier.call("registry GetVersion", () -> r.getVersion(request, caller));
+      }
+
+      @Override
+      public PromptVersion publishVersion(io.promptune.api.v1.PublishVersionRequest request, CallerIdentity caller) {
+        return r.publishVersion(request, caller); // Publisher retries it around its idempotency check
+      }
+
+      @Override
+      public io.promptune.api.v1.ListVersionsResponse listVersions(io.promptune.api.v1.ListVersionsRequest request,
+          CallerIdentity caller) {
+        return r.listVersions(request, caller);
+      }
+    };
+  }
+
+  private boolean saveCheckpoint(TrainingState state) {
+    boolean ok = d.checkpoints().save(job.id(), job.attempts(), state.step(), CheckpointCodec.encode(state),
+        d.config().checkpointsKept());
+    if (!ok) {
+      lost = true;
+    }
+    return ok;
+  }
+
+  /** Stops without finishing: cancelled (→ CANCELLED), lease lost (nothing to write), or shutdown (release). */
+  private void stop() {
+    if (lost) {
+      LOG.infof("job %s: lease lost, another worker holds it now", job.id());
+    } else if (cancelRequested) {
+      d.jobs().finish(job.id(), job.attempts(), JobState.CANCELLED, cancelReason, "");
+    } else if (shuttingDown.getAsBoolean()) {
+      d.jobs().release(job.id(), job.attempts(), "released by " + worker
+          + " at shutdown; the next worker resumes from the last checkpoint");
+    }
+  }
+
+  private void fail(ErrorReason reason, String message) {
+    LOG.warnf("job %s failed: %s: %s", job.id(), reason, message);
+    try {
+      d.jobs().finish(job.id(), job.attempts(), JobState.FAILED, reason.name() + ": " + message, reason.name());
+    } catch (Tx.DatabaseException e) {
+      LOG.errorf("job %s: could not record the failure: %s", job.id(), e.getMessage());
+    }
+  }
+
+  private final class Listener implements LoopListener {
+    @Override
+    public boolean shouldStop() {
+      return stopping();
+    }
+
+    @Override
+    public void onStep(StepEvent step) {
+      LOG.debugf("job %s step %d loss %.6f lr %.4g grad-norm %.4g", job.id(), step.getStep(), step.getLoss(),
+          step.getLearningRate(), step.getGradNorm());
+      apply(d.jobs().recordStep(job.id(), job.attempts(), d.config().leaseDuration(), step));
+    }
+
+    @Override
+    public void onEval(EvalEvent eval) {
+      LOG.infof("job %s step %d %s %.4f%s (dev loss %.4f)", job.id(), eval.getStep(), eval.getMetric(),
+          eval.getValue(), eval.getBest() ? " best" : "", eval.getLoss());
+      apply(d.jobs().recordEval(job.id(), job.attempts(), d.config().leaseDuration(), eval));
+    }
+
+    @Override
+    public void onCheckpoint(TrainingState state) {
+      saveCheckpoint(state);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package io.promptune.trainer.testing;
+
+import io.grpc.Status;
+import io.promptune.api.ApiErrors;
+import io.promptune.api.CallerIdentity;
+import io.promptune.api.Tensors;
+import io.promptune.api.v1.ErrorReason;
+import io.promptune.api.v1.GetVersionRequest;
+import io.promptune.api.v1.LineageEdge;
+import io.promptune.api.v1.ListVersionsRequest;
+import io.promptune.api.v1.ListVersionsResponse;
+import io.promptune.api.v1.PromptVersion;
+import io.promptune.api.v1.PublishVersionRequest;
+import io.promptune.trainer.clients.RegistryClient;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The registry calls the trainer makes, over a list in memory: versions numbered per prompt, lookups by id,
+ * "name:n" and "name@env" (every environment alias points at the newest version here). For trainer tests only;
+ * the real registry is its own service.
+ */
+public final class InMemoryRegistry implements RegistryClient {
+
+  private final List<PromptVersion> versions = new ArrayList<>();
+  private final AtomicInteger failures = new AtomicInteger();
+  private final AtomicInteger publishCalls = new AtomicInteger();
+
+  public synchronized void clear() {
+    versions.clear();
+  }
+
+  /** The next {@code n} calls fail with UNAVAILABLE. */
+  public void failNext(int n) {
+    failures.set(n);
+  }
+
+  public int publishCalls() {
+    return publishCalls.get();
+  }
+
+  private void maybeFail() {
+    if (failures.get() > 0 && failures.getAndDecrement() > 0) {
+      throw Status.UNAVAILABLE.withDescription("injected").asRuntimeException();
+    }
+  }
+
+  public synchronized List<PromptVersion> versions() {
+    return List.copyOf(versions);
+  }
+
+  /** Adds a version directly (the source of a FROM_VERSION init). */
+  public synchronized PromptVersion put(String prompt, float[] values, int length, int dModel) {
+    return publishVersion(PublishVersionRequest.newBuilder().setPromptName(prompt)
+        .setTensor(Tensors.float32(values, length, dModel)).setCreatePromptIfMissing(true).build(),
+        CallerIdentity.SYSTEM);
+  }
+
+  @Override
+  public synchronized PromptVersion getVersion(GetVersionRequest request, CallerIdentity caller) {
+    maybeFail();
+    var sel = request.getVersion();
+    String ref = switch (sel.getSelectorCase()) {
+      case VERSION_ID -> sel.getVersionId();
+      case REF -> sel.getRef();
+      case NUMBERED -> sel.getNumbered().getPromptName() + ":" + sel.getNumbered().getNumber();
+      case ENVIRONMENT -> sel.getEnvironment().getPromptName() + "@" + sel.getEnvironment().getEnvironment();
+      default -> "";
+    };
+    for (int i = versions.size() - 1; i >= 0; i--) {
+      PromptVersion v = versions.get(i);
+      if (v.getId().equals(ref) || (v.getPromptName() + ":" + v.getNumber()).equals(ref)
+          || (ref.startsWith(v.getPromptName() + "@"))) {
+        return request.getOmitTensor() ? v.toBuilder().clearTensor().build() : v;
+      }
+    }
+    throw ApiErrors.notFound("no version " + ref);
+  }
+
+  @Override
+  public synchronized PromptVersion publishVersion(PublishVersionRequest r, CallerIdentity caller) {
+    maybeFail();
+    publishCalls.incrementAndGet();
+    float[] values = Tensors.toFloats(r.getTensor(), "tensor");
+    int number = (int) versions.stream().filter(v -> v.getPromptName().equals(r.getPromptName())).count() + 1;
+    if (number == 1 && !r.getCreatePromptIfMissing()) {
+      throw ApiErrors.error(Status.Code.NOT_FOUND, ErrorReason.NOT_FOUND, "no prompt " + r.getPromptName());
+    }
+    String id = UUID.randomUUID().toString();
+    PromptVersion.Builder v = PromptVersion.newBuilder().setId(id).setPromptName(r.getPromptName())
+        .setNumber(number).setTensor(r.getTensor()).setLength((int) r.getTensor().getShape(0))
+        .setDModel((int) r.getTensor().getShape(1)).setSha256(sha256(r.getTensor().getData().toByteArray()))
+        .setBaseModelId(r.getBaseModelId()).setBaseModelFingerprint(r.getBaseModelFingerprint())
+        .setTokenizerFingerprint(r.getTokenizerFingerprint()).setInitMethod(r.getInitMethod())
+        .setTrainingJobId(r.getTrainingJobId()).putAllHyperparameters(r.getHyperparametersMap())
+        .putAllMetrics(r.getMetricsMap()).setCreatedBy(caller.actor());
+    for (LineageEdge e : r.getParentsList()) {
+      v.addParents(e.toBuilder().setChildVersionId(id));
+    }
+    if (values.length == 0) {
+      throw ApiErrors.invalid(ErrorReason.INVALID_TENSOR, "empty");
+    }
+    PromptVersion built = v.build();
+    versions.add(built);
+    return built;
+  }
+
+  @Override
+  public synchronized ListVersionsResponse listVersions(ListVersionsRequest request, CallerIdentity caller) {
+    maybeFail();
+    ListVersionsResponse.Builder out = ListVersionsResponse.newBuilder();
+    boolean any = false;
+    for (int i = versions.size() - 1; i >= 0; i--) {
+      if (versions.get(i).getPromptName().equals(request.getPromptName())) {
+        any = true;
+        out.addVersions(versions.get(i).toBuilder().clearTensor());
+      }
+    }
+    if (!any) {
+      throw ApiErrors.notFound("no prompt " + request.getPromptName());
+    }
+    return out.build();
+  }
+
+  static String sha256(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
