@@ -1,0 +1,875 @@
+package io.promptune.runtime.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import io.promptune.runtime.load.T5Checkpoint;
+import io.promptune.runtime.load.T5Config;
+import io.promptune.runtime.model.DecoderState;
+import io.promptune.runtime.model.DjlEnvironment;
+import io.promptune.runtime.model.EncoderInputs;
+import io.promptune.runtime.model.EncoderOutput;
+import io.promptune.runtime.model.Ops;
+import io.promptune.runtime.model.T5Model;
+import io.promptune.runtime.tokenizer.Tokenizers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@link T5Engine} on DJL's PyTorch engine (CPU natives from the classpath, offline).
+ *
+ * <p>Load with {@link #load(Path, EngineOptions)}. Weights live in one long-lived manager; every call runs in
+ * its own sub-manager that is closed before the call returns, so native memory does not accumulate. Calls are
+ * serialised by a fair lock: each already uses every core through PyTorch's intra-op threads, and DJL allows only
+ * one gradient collector at a time.
+ *
+ * <p>Only the prompts are ever attached to autograd, so backward computes no weight gradients. Inference calls
+ * run with PyTorch's grad mode off.
+ */
+public final class DjlT5Engine implements T5Engine {
+
+  private static final System.Logger LOG = System.getLogger(DjlT5Engine.class.getName());
+
+  /** Upper bound on logits materialised at once by {@link #score} (elements); larger calls are chunked. */
+  static final long SCORE_LOGITS_BUDGET = 32L * 1024 * 1024;
+
+  private final Engine engine;
+  private final NDManager root;
+  private final NDManager weights;
+  private final T5Model model;
+  private final T5Config config;
+  private final ModelSpec spec;
+  private final TextTokenizer tokenizer;
+  private final String fingerprint;
+  private final String modelId;
+  private final DataType dtype;
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private volatile boolean closed;
+
+  private DjlT5Engine(Engine engine, NDManager root, NDManager weights, T5Model model, TextTokenizer tokenizer,
+      String fingerprint, String modelId) {
+    this.engine = engine;
+    this.root = root;
+    this.weights = weights;
+    this.model = model;
+    this.config = model.config();
+    this.spec = config.toSpec();
+    this.tokenizer = tokenizer;
+    this.fingerprint = fingerprint;
+    this.modelId = modelId;
+    this.dtype = model.dtype();
+  }
+
+  /**
+   * Loads a Hugging Face T5 checkpoint directory: config.json, model.safetensors (or a sharded index) and the
+   * tokenizer (see {@link EngineOptions#tokenizerPath()}).
+   */
+  public static DjlT5Engine load(Path checkpointDir, EngineOptions options) throws IOException {
+    EngineOptions o = options == null ? EngineOptions.defaults() : options;
+    T5Checkpoint ckpt = T5Checkpoint.load(checkpointDir);
+    TextTokenizer tok = Tokenizers.forCheckpoint(checkpointDir, ckpt.config(), o.tokenizerPath());
+    String id = o.modelId() != null ? o.modelId()
+        : ckpt.config().modelIdHint() != null ? ckpt.config().modelIdHint() : checkpointDir.toString();
+    return fromCheckpoint(ckpt, tok, o.withModelId(id));
+  }
+
+  /** Builds an engine from an already loaded checkpoint and tokenizer. */
+  public static DjlT5Engine fromCheckpoint(T5Checkpoint ckpt, TextTokenizer tokenizer, EngineOptions options) {
+    EngineOptions o = options == null ? EngineOptions.defaults() : options;
+    Engine engine = DjlEnvironment.pytorch(o.intraOpThreads(), o.interOpThreads());
+    Device device = Device.fromName(o.device(), engine);
+    if (!Device.Type.CPU.equals(device.getDeviceType()) && engine.getGpuCount() == 0) {
+      throw new IllegalArgumentException("device '" + o.device() + "' requested but the PyTorch natives on the "
+          + "classpath are CPU-only (no GPU visible)");
+    }
+    DataType dt = o.precision() == EngineOptions.Precision.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+    NDManager root = engine.newBaseManager(device);
+    try {
+      NDManager weights = root.newSubManager();
+      T5Model model = T5Model.load(ckpt, weights, dt);
+      String id = o.modelId() != null ? o.modelId()
+          : ckpt.config().modelIdHint() != null ? ckpt.config().modelIdHint() : String.valueOf(ckpt.dir());
+      LOG.log(System.Logger.Level.INFO, "loaded T5 {0} ({1}, d_model {2}, {3}+{4} layers, vocab {5}) on {6} in {7};"
+              + " intra-op threads {8}, inter-op threads {9}; weights sha256 {10}", id, ckpt.config().architecture(),
+          ckpt.config().dModel(), ckpt.config().numLayers(), ckpt.config().numDecoderLayers(),
+          ckpt.config().vocabSize(), device, dt, DjlEnvironment.intraOpThreads(), DjlEnvironment.interOpThreads(),
+          ckpt.fingerprint());
+      return new DjlT5Engine(engine, root, weights, model, tokenizer, ckpt.fingerprint(), id);
+    } catch (RuntimeException e) {
+      root.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public String fingerprint() {
+    return fingerprint;
+  }
+
+  @Override
+  public String modelId() {
+    return modelId;
+  }
+
+  @Override
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The loaded configuration. */
+  public T5Config config() {
+    return config;
+  }
+
+  /** Weight arrays that require a gradient: always 0 (frozen model; only prompts are attached to autograd). */
+  public int weightsRequiringGradient() {
+    int n = 0;
+    for (NDArray a : weights.getManagedArrays()) {
+      if (a.hasGradient()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Native arrays currently owned by this engine (weights + any live call); for leak checks. */
+  public int liveArrayCount() {
+    return root.getManagedArrays().size();
+  }
+
+  // ------------------------------------------------------------------------------------------ forward / backward
+
+  @Override
+  public ForwardBackwardResult forwardBackward(List<SoftPrompt> prompts, List<Example> examples, float[] lossWeights,
+      boolean computeGradients) {
+    return run(prompts, examples, lossWeights, computeGradients, false).result();
+  }
+
+  /** {@link #forwardBackward} that also returns hidden states and logits (diagnostics, golden tests). */
+  public ForwardTrace forwardTrace(List<SoftPrompt> prompts, List<Example> examples, float[] lossWeights,
+      boolean computeGradients) {
+    return run(prompts, examples, lossWeights, computeGradients, true);
+  }
+
+  private ForwardTrace run(List<SoftPrompt> prompts, List<Example> examples, float[] lossWeights,
+      boolean computeGradients, boolean trace) {
+    validatePrompts(prompts);
+    if (examples == null || examples.isEmpty()) {
+      throw new IllegalArgumentException("forwardBackward needs at least one example");
+    }
+    int b = examples.size();
+    if (lossWeights != null && lossWeights.length != b) {
+      throw new IllegalArgumentException(
+          "lossWeights has " + lossWeights.length + " entries for " + b + " examples");
+    }
+    int[][] inputs = new int[b][];
+    int[][] targets = new int[b][];
+    int[] promptIndex = new int[b];
+    int numTokens = 0;
+    for (int e = 0; e < b; e++) {
+      Example ex = examples.get(e);
+      if (ex == null) {
+        throw new IllegalArgumentException("example " + e + " is null");
+      }
+      inputs[e] = checkIds(ex.inputIds(), "example " + e + " inputIds");
+      targets[e] = checkIds(ex.targetIds(), "example " + e + " targetIds");
+      promptIndex[e] = checkPromptIndex(ex.promptIndex(), prompts, "example " + e);
+      checkEncoderLength(inputs[e], promptIndex[e], prompts, "example " + e);
+      numTokens += targets[e].length;
+      if (lossWeights != null && !Float.isFinite(lossWeights[e])) {
+        throw new IllegalArgumentException("lossWeights[" + e + "] is not finite");
+      }
+    }
+    double[] w = new double[b];
+    for (int e = 0; e < b; e++) {
+      w[e] = lossWeights != null ? lossWeights[e] : numTokens == 0 ? 0.0 : 1.0 / numTokens;
+    }
+    int t = 1;
+    for (int[] tg : targets) {
+      t = Math.max(t, tg.length);
+    }
+    lock.lock();
+    try (NDManager m = callManager()) {
+      boolean[] used = usedPrompts(promptIndex, prompts.size());
+      List<NDArray> p = promptArrays(m, prompts, used);
+      boolean grads = computeGradients && anyTrue(used);
+      if (grads) {
+        for (NDArray a : p) {
+          if (a != null) {
+            a.setRequiresGradient(true);
+          }
+        }
+      } else {
+        JniUtils.setGradMode(false);
+      }
+      GradientCollector gc = grads ? engine.newGradientCollector() : null;
+      try {
+        List<NDArray> encHidden = trace ? new ArrayList<>() : null;
+        List<NDArray> decHidden = trace ? new ArrayList<>() : null;
+        EncoderInputs in = EncoderInputs.build(model, m, p, inputs, promptIndex);
+        EncoderOutput enc = model.encode(in.embeds(), in.additiveMask(), encHidden);
+        NDList[] cross = model.crossKeyValues(enc);
+
+        long[] decIds = new long[b * t];
+        long[] labels = new long[b * t];
+        double[] weightMat = new double[b * t];
+        double[] valid = new double[b * t];
+        for (int e = 0; e < b; e++) {
+          int[] tg = targets[e];
+          for (int j = 0; j < t; j++) {
+            int at = e * t + j;
+            decIds[at] = j == 0 ? config.decoderStartTokenId() : j - 1 < tg.length ? tg[j - 1] : config.padTokenId();
+            if (j < tg.length) {
+              labels[at] = tg[j];
+              weightMat[at] = w[e];
+              valid[at] = 1.0;
+            }
+          }
+        }
+        NDArray hidden = model.decode(m.create(decIds, new Shape(b, t)), enc, cross, 1, decHidden);
+        NDArray logits = model.logits(hidden); // [B, T, V]
+        NDArray nll = logits.logSoftmax(-1).gather(m.create(labels, new Shape(b, t, 1)), 2).reshape(b, t).neg();
+        NDArray objective = nll.mul(Ops.doubles(m, weightMat, new Shape(b, t), dtype)).sum();
+        double[] exampleSum = Ops.toDoubles(nll.mul(Ops.doubles(m, valid, new Shape(b, t), dtype)).sum(new int[] {1}));
+        float loss = (float) Ops.toDoubles(objective)[0];
+        List<float[]> gradients = null;
+        if (computeGradients) {
+          if (grads) {
+            gc.backward(objective);
+          }
+          gradients = new ArrayList<>();
+          for (int i = 0; i < prompts.size(); i++) {
+            SoftPrompt sp = prompts.get(i);
+            gradients.add(p.get(i) == null ? new float[sp.values().length] : Ops.toFloats(p.get(i).getGradient()));
+          }
+        }
+        int[] exampleTokens = new int[b];
+        for (int e = 0; e < b; e++) {
+          exampleTokens[e] = targets[e].length;
+        }
+        ForwardBackwardResult result = new ForwardBackwardResult(loss, numTokens, exampleSum, exampleTokens,
+            gradients == null ? null : List.copyOf(gradients));
+        if (!trace) {
+          return new ForwardTrace(result, in.maxLength(), t, in.lengths(), null, null, null);
+        }
+        List<float[]> eh = new ArrayList<>();
+        for (NDArray a : encHidden) {
+          eh.add(Ops.toFloats(a));
+        }
+        List<float[]> dh = new ArrayList<>();
+        for (NDArray a : decHidden) {
+          dh.add(Ops.toFloats(a));
+        }
+        return new ForwardTrace(result, in.maxLength(), t, in.lengths(), List.copyOf(eh), List.copyOf(dh),
+            Ops.toFloats(logits));
+      } finally {
+        if (gc != null) {
+          gc.close();
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------- scoring
+
+  @Override
+  public List<CandidateScores> score(List<SoftPrompt> prompts, List<ScoreQuery> queries) {
+    validatePrompts(prompts);
+    if (queries == null) {
+      throw new IllegalArgumentException("queries is null");
+    }
+    int q = queries.size();
+    int[][] inputs = new int[q][];
+    int[] promptIndex = new int[q];
+    List<int[]>[] cands = listArray(q);
+    int maxT = 1;
+    for (int i = 0; i < q; i++) {
+      ScoreQuery sq = queries.get(i);
+      if (sq == null || sq.candidates() == null) {
+        throw new IllegalArgumentException("query " + i + " or its candidates is null");
+      }
+      inputs[i] = checkIds(sq.inputIds(), "query " + i + " inputIds");
+      promptIndex[i] = checkPromptIndex(sq.promptIndex(), prompts, "query " + i);
+      checkEncoderLength(inputs[i], promptIndex[i], prompts, "query " + i);
+      for (int c = 0; c < sq.candidates().size(); c++) {
+        int[] ids = checkIds(sq.candidates().get(c), "query " + i + " candidate " + c);
+        cands[i].add(ids);
+        maxT = Math.max(maxT, ids.length);
+      }
+    }
+    double[][] sums = new double[q][];
+    int[][] counts = new int[q][];
+    for (int i = 0; i < q; i++) {
+      sums[i] = new double[cands[i].size()];
+      counts[i] = new int[cands[i].size()];
+      for (int c = 0; c < cands[i].size(); c++) {
+        counts[i][c] = cands[i].get(c).length;
+      }
+    }
+    // chunks of queries (with candidates) whose logits fit the budget
+    long rowBudget = Math.max(1, SCORE_LOGITS_BUDGET / ((long) maxT * config.vocabSize()));
+    List<Integer> chunk = new ArrayList<>();
+    long rows = 0;
+    lock.lock();
+    try {
+      for (int i = 0; i < q; i++) {
+        if (cands[i].isEmpty()) {
+          continue;
+        }
+        if (!chunk.isEmpty() && rows + cands[i].size() > rowBudget) {
+          scoreChunk(prompts, chunk, inputs, promptIndex, cands, sums);
+          chunk.clear();
+          rows = 0;
+        }
+        chunk.add(i);
+        rows += cands[i].size();
+      }
+      if (!chunk.isEmpty()) {
+        scoreChunk(prompts, chunk, inputs, promptIndex, cands, sums);
+      }
+    } finally {
+      lock.unlock();
+    }
+    List<CandidateScores> out = new ArrayList<>(q);
+    for (int i = 0; i < q; i++) {
+      out.add(new CandidateScores(sums[i], counts[i]));
+    }
+    return List.copyOf(out);
+  }
+
+  private void scoreChunk(List<SoftPrompt> prompts, List<Integer> chunk, int[][] inputs, int[] promptIndex,
+      List<int[]>[] cands, double[][] sums) {
+    int e = chunk.size();
+    int[][] in = new int[e][];
+    int[] pi = new int[e];
+    int groups = cands[chunk.get(0)].size();
+    int n = 0;
+    int t = 1;
+    for (int k = 0; k < e; k++) {
+      int qi = chunk.get(k);
+      in[k] = inputs[qi];
+      pi[k] = promptIndex[qi];
+      if (cands[qi].size() != groups) {
+        groups = -1;
+      }
+      n += cands[qi].size();
+      for (int[] c : cands[qi]) {
+        t = Math.max(t, c.length);
+      }
+    }
+    try (NDManager m = callManager()) {
+      JniUtils.setGradMode(false);
+      List<NDArray> p = promptArrays(m, prompts, usedPrompts(pi, prompts.size()));
+      EncoderInputs ei = EncoderInputs.build(model, m, p, in, pi);
+      EncoderOutput enc = model.encode(ei.embeds(), ei.additiveMask(), null);
+      NDList[] cross = model.crossKeyValues(enc);
+      int g = groups;
+      if (groups < 0) { // uneven candidate counts: one encoder row per candidate row
+        long[] rowOf = new long[n];
+        int r = 0;
+        for (int k = 0; k < e; k++) {
+          for (int c = 0; c < cands[chunk.get(k)].size(); c++) {
+            rowOf[r++] = k;
+          }
+        }
+        NDArray idx = m.create(rowOf);
+        for (NDList kv : cross) {
+          NDArray k0 = gatherRows(idx, kv.get(0));
+          NDArray v0 = gatherRows(idx, kv.get(1));
+          kv.set(0, k0);
+          kv.set(1, v0);
+        }
+        enc = new EncoderOutput(null, gatherRows(idx, enc.additiveMask()));
+        g = 1;
+      }
+      long[] decIds = new long[n * t];
+      long[] labels = new long[n * t];
+      double[] valid = new double[n * t];
+      int r = 0;
+      for (int qi : chunk) {
+        for (int[] c : cands[qi]) {
+          for (int j = 0; j < t; j++) {
+            int at = r * t + j;
+            decIds[at] = j == 0 ? config.decoderStartTokenId() : j - 1 < c.length ? c[j - 1] : config.padTokenId();
+            if (j < c.length) {
+              labels[at] = c[j];
+              valid[at] = 1.0;
+            }
+          }
+          r++;
+        }
+      }
+      NDArray hidden = model.decode(m.create(decIds, new Shape(n, t)), enc, cross, g, null);
+      NDArray logp = model.logits(hidden).logSoftmax(-1).gather(m.create(labels, new Shape(n, t, 1)), 2)
+          .reshape(n, t);
+      double[] rowSum = Ops.toDoubles(logp.mul(Ops.doubles(m, valid, new Shape(n, t), dtype)).sum(new int[] {1}));
+      r = 0;
+      for (int qi : chunk) {
+        for (int c = 0; c < cands[qi].size(); c++) {
+          sums[qi][c] = rowSum[r++];
+        }
+      }
+    }
+  }
+
+  private static NDArray gatherRows(NDArray idx, NDArray a) {
+    return Ops.gatherRows(idx, a);
+  }
+
+  // ----------------------------------------------------------------------------------------------- generation
+
+  @Override
+  public List<GenerationResult> generate(List<SoftPrompt> prompts, List<GenerateQuery> queries, int maxNewTokens,
+      int numBeams, float lengthPenalty) {
+    return generate(prompts, queries, maxNewTokens, numBeams, lengthPenalty, null);
+  }
+
+  /** {@link #generate} with an observer of greedy steps' logits (diagnostics; ignored for beam search). */
+  public List<GenerationResult> generate(List<SoftPrompt> prompts, List<GenerateQuery> queries, int maxNewTokens,
+      int numBeams, float lengthPenalty, StepObserver observer) {
+    validatePrompts(prompts);
+    if (queries == null) {
+      throw new IllegalArgumentException("queries is null");
+    }
+    if (maxNewTokens < 0) {
+      throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
+    }
+    if (!Float.isFinite(lengthPenalty)) {
+      throw new IllegalArgumentException("lengthPenalty must be finite");
+    }
+    int q = queries.size();
+    int[][] inputs = new int[q][];
+    int[] promptIndex = new int[q];
+    for (int i = 0; i < q; i++) {
+      GenerateQuery gq = queries.get(i);
+      if (gq == null) {
+        throw new IllegalArgumentException("query " + i + " is null");
+      }
+      inputs[i] = checkIds(gq.inputIds(), "query " + i + " inputIds");
+      promptIndex[i] = checkPromptIndex(gq.promptIndex(), prompts, "query " + i);
+      checkEncoderLength(inputs[i], promptIndex[i], prompts, "query " + i);
+    }
+    if (q == 0) {
+      return List.of();
+    }
+    if (maxNewTokens == 0) {
+      List<GenerationResult> empty = new ArrayList<>();
+      for (int i = 0; i < q; i++) {
+        empty.add(new GenerationResult(new int[0], 0.0, false));
+      }
+      return List.copyOf(empty);
+    }
+    lock.lock();
+    try {
+      return numBeams <= 1 ? greedy(prompts, inputs, promptIndex, maxNewTokens, observer)
+          : beamSearch(prompts, inputs, promptIndex, maxNewTokens, numBeams, lengthPenalty);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Beam search even for {@code numBeams == 1} (tests compare it with greedy). */
+  List<GenerationResult> beamSearchForTest(List<SoftPrompt> prompts, List<GenerateQuery> queries, int maxNewTokens,
+      int numBeams, float lengthPenalty) {
+    int q = queries.size();
+    int[][] inputs = new int[q][];
+    int[] promptIndex = new int[q];
+    for (int i = 0; i < q; i++) {
+      inputs[i] = queries.get(i).inputIds();
+      promptIndex[i] = queries.get(i).promptIndex();
+    }
+    lock.lock();
+    try {
+      return beamSearch(prompts, inputs, promptIndex, maxNewTokens, numBeams, lengthPenalty);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private List<GenerationResult> greedy(List<SoftPrompt> prompts, int[][] inputs, int[] promptIndex, int maxNew,
+      StepObserver observer) {
+    int q = inputs.length;
+    int v = config.vocabSize();
+    int eos = config.eosTokenId();
+    List<Integer>[] out = listArray(q);
+    double[] sum = new double[q];
+    boolean[] ended = new boolean[q];
+    try (NDManager m = callManager()) {
+      JniUtils.setGradMode(false);
+      List<NDArray> p = promptArrays(m, prompts, usedPrompts(promptIndex, prompts.size()));
+      EncoderInputs ei = EncoderInputs.build(model, m, p, inputs, promptIndex);
+      EncoderOutput enc = model.encode(ei.embeds(), ei.additiveMask(), null);
+      DecoderState state = model.startDecoding(enc, model.crossKeyValues(enc), 1);
+      int[] rowQuery = new int[q];
+      long[] tokens = new long[q];
+      for (int i = 0; i < q; i++) {
+        rowQuery[i] = i;
+        tokens[i] = config.decoderStartTokenId();
+      }
+      for (int step = 0; step < maxNew && rowQuery.length > 0; step++) {
+        try (NDManager sm = m.newSubManager()) {
+          state.attach(sm);
+          int n = rowQuery.length;
+          NDArray logits = model.decodeStep(state, sm.create(tokens)); // [n, V]
+          if (observer != null) {
+            observer.onStep(step, rowQuery.clone(), Ops.toFloats(logits), v);
+          }
+          NDArray best = logits.argMax(1); // [n]
+          long[] next = best.toLongArray();
+          double[] lp = Ops.toDoubles(logits.logSoftmax(1).gather(best.reshape(n, 1), 1));
+          int keep = 0;
+          for (int r = 0; r < n; r++) {
+            int qi = rowQuery[r];
+            out[qi].add((int) next[r]);
+            sum[qi] += lp[r];
+            if (next[r] == eos) {
+              ended[qi] = true;
+            } else {
+              keep++;
+            }
+          }
+          if (keep < n && keep > 0) {
+            long[] rows = new long[keep];
+            int[] nq = new int[keep];
+            long[] nt = new long[keep];
+            int k = 0;
+            for (int r = 0; r < n; r++) {
+              if (next[r] != eos) {
+                rows[k] = r;
+                nq[k] = rowQuery[r];
+                nt[k] = next[r];
+                k++;
+              }
+            }
+            state.selectRows(sm, rows);
+            state.selectEncoderRows(sm, rows);
+            rowQuery = nq;
+            tokens = nt;
+          } else if (keep == 0) {
+            rowQuery = new int[0];
+          } else {
+            tokens = next;
+          }
+          state.attach(m);
+        }
+      }
+    }
+    List<GenerationResult> res = new ArrayList<>(q);
+    for (int i = 0; i < q; i++) {
+      res.add(new GenerationResult(out[i].stream().mapToInt(Integer::intValue).toArray(), sum[i], ended[i]));
+    }
+    return List.copyOf(res);
+  }
+
+  private List<GenerationResult> beamSearch(List<SoftPrompt> prompts, int[][] inputs, int[] promptIndex, int maxNew,
+      int beams, float lengthPenalty) {
+    int q = inputs.length;
+    int v = config.vocabSize();
+    int eos = config.eosTokenId();
+    BeamHypotheses[] hyps = new BeamHypotheses[q];
+    for (int i = 0; i < q; i++) {
+      hyps[i] = new BeamHypotheses(beams, lengthPenalty);
+    }
+    try (NDManager m = callManager()) {
+      JniUtils.setGradMode(false);
+      List<NDArray> p = promptArrays(m, prompts, usedPrompts(promptIndex, prompts.size()));
+      EncoderInputs ei = EncoderInputs.build(model, m, p, inputs, promptIndex);
+      EncoderOutput enc = model.encode(ei.embeds(), ei.additiveMask(), null);
+      DecoderState state = model.startDecoding(enc, model.crossKeyValues(enc), beams);
+      int[] active = new int[q]; // query of each active encoder row
+      for (int i = 0; i < q; i++) {
+        active[i] = i;
+      }
+      int n = q * beams;
+      long[] tokens = new long[n];
+      double[] beamScore = new double[n];
+      int[][] seq = new int[n][];
+      for (int r = 0; r < n; r++) {
+        tokens[r] = config.decoderStartTokenId();
+        beamScore[r] = r % beams == 0 ? 0.0 : -1e9;
+        seq[r] = new int[0];
+      }
+      for (int step = 0; step < maxNew && active.length > 0; step++) {
+        try (NDManager sm = m.newSubManager()) {
+          state.attach(sm);
+          int qa = active.length;
+          NDArray logits = model.decodeStep(state, sm.create(tokens)); // [qa*beams, V]
+          NDArray scores = logits.logSoftmax(1)
+              .add(Ops.doubles(sm, beamScore, new Shape(n, 1), dtype))
+              .reshape(qa, (long) beams * v);
+          NDList top = scores.topK(2 * beams, 1, true, true);
+          double[] topScore = Ops.toDoubles(top.get(0)); // [qa, 2*beams]
+          long[] topIdx = top.get(1).toLongArray();
+          List<Integer> nextActive = new ArrayList<>();
+          List<long[]> nextRows = new ArrayList<>(); // per kept query: source rows
+          List<long[]> nextTok = new ArrayList<>();
+          List<double[]> nextScore = new ArrayList<>();
+          for (int a = 0; a < qa; a++) {
+            int qi = active[a];
+            long[] rows = new long[beams];
+            long[] toks = new long[beams];
+            double[] sc = new double[beams];
+            int filled = 0;
+            for (int rank = 0; rank < 2 * beams && filled < beams; rank++) {
+              long id = topIdx[a * 2 * beams + rank];
+              int beam = (int) (id / v);
+              int tok = (int) (id % v);
+              double s = topScore[a * 2 * beams + rank];
+              int row = a * beams + beam;
+              if (tok == eos) {
+                if (rank >= beams) {
+                  continue;
+                }
+                int[] hyp = Arrays.copyOf(seq[row], seq[row].length + 1);
+                hyp[hyp.length - 1] = eos;
+                hyps[qi].add(hyp, s, true);
+              } else {
+                rows[filled] = row;
+                toks[filled] = tok;
+                sc[filled] = s;
+                filled++;
+              }
+            }
+            boolean done = hyps[qi].isDone(topScore[a * 2 * beams], step + 1);
+            if (done) {
+              continue;
+            }
+            if (step == maxNew - 1) { // out of budget: running beams become hypotheses
+              for (int k = 0; k < beams; k++) {
+                int[] hyp = Arrays.copyOf(seq[(int) rows[k]], seq[(int) rows[k]].length + 1);
+                hyp[hyp.length - 1] = (int) toks[k];
+                hyps[qi].add(hyp, sc[k], false);
+              }
+              continue;
+            }
+            nextActive.add(a);
+            nextRows.add(rows);
+            nextTok.add(toks);
+            nextScore.add(sc);
+          }
+          if (nextActive.isEmpty()) {
+            active = new int[0];
+            continue;
+          }
+          int nn = nextActive.size() * beams;
+          long[] rowSel = new long[nn];
+          long[] nt = new long[nn];
+          double[] ns = new double[nn];
+          int[][] nseq = new int[nn][];
+          int[] na = new int[nextActive.size()];
+          long[] encSel = new long[nextActive.size()];
+          for (int k = 0; k < nextActive.size(); k++) {
+            na[k] = active[nextActive.get(k)];
+            encSel[k] = nextActive.get(k);
+            for (int j = 0; j < beams; j++) {
+              int at = k * beams + j;
+              rowSel[at] = nextRows.get(k)[j];
+              nt[at] = nextTok.get(k)[j];
+              ns[at] = nextScore.get(k)[j];
+              int[] prev = seq[(int) rowSel[at]];
+              nseq[at] = Arrays.copyOf(prev, prev.length + 1);
+              nseq[at][prev.length] = (int) nt[at];
+            }
+          }
+          state.selectRows(sm, rowSel);
+          if (na.length < qa) {
+            state.selectEncoderRows(sm, encSel);
+          }
+          active = na;
+          n = nn;
+          tokens = nt;
+          beamScore = ns;
+          seq = nseq;
+          state.attach(m);
+        }
+      }
+    }
+    List<GenerationResult> res = new ArrayList<>(q);
+    for (int i = 0; i < q; i++) {
+      BeamHypotheses.Hypothesis h = hyps[i].best();
+      res.add(new GenerationResult(h.tokens(), h.sumLogProb(), h.endedWithEos()));
+    }
+    return List.copyOf(res);
+  }
+
+  // ------------------------------------------------------------------------------------------- embeddings
+
+  @Override
+  public List<List<NearestToken>> nearestTokens(SoftPrompt prompt, int k) {
+    if (prompt == null) {
+      throw new IllegalArgumentException("prompt is null");
+    }
+    validatePrompts(List.of(prompt));
+    int limit = Math.min(config.vocabSize(), tokenizer.vocabSize());
+    if (k <= 0 || k > limit) {
+      throw new IllegalArgumentException("k must be in [1, " + limit + "], got " + k);
+    }
+    lock.lock();
+    try (NDManager m = callManager()) {
+      JniUtils.setGradMode(false);
+      NDArray p = Ops.floats(m, prompt.values(), new Shape(prompt.length(), prompt.dModel()), dtype);
+      NDArray pn = p.div(p.norm(new int[] {1}, true).maximum(1e-8)); // [n, d]
+      NDArray cos = Ops.linear(pn, model.sharedEmbedding()).div(model.sharedRowNorms()); // [n, V]
+      if (limit < config.vocabSize()) {
+        cos = cos.get(":, :" + limit);
+      }
+      NDList top = cos.topK(k, 1, true, true);
+      float[] val = Ops.toFloats(top.get(0));
+      long[] idx = top.get(1).toLongArray();
+      List<List<NearestToken>> out = new ArrayList<>();
+      for (int r = 0; r < prompt.length(); r++) {
+        List<NearestToken> row = new ArrayList<>(k);
+        for (int j = 0; j < k; j++) {
+          row.add(new NearestToken((int) idx[r * k + j], val[r * k + j]));
+        }
+        out.add(List.copyOf(row));
+      }
+      return List.copyOf(out);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public float[] embed(int[] ids) {
+    int[] checked = checkIds(ids, "ids");
+    if (checked.length == 0) {
+      return new float[0];
+    }
+    lock.lock();
+    try (NDManager m = callManager()) {
+      JniUtils.setGradMode(false);
+      long[] l = Arrays.stream(checked).asLongStream().toArray();
+      return Ops.toFloats(model.embed(m.create(l)));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      root.close();
+      if (tokenizer instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.log(System.Logger.Level.WARNING, "closing tokenizer failed", e);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ helpers
+
+  private NDManager callManager() {
+    if (closed) {
+      throw new IllegalStateException("engine is closed");
+    }
+    return root.newSubManager();
+  }
+
+  private void validatePrompts(List<SoftPrompt> prompts) {
+    if (prompts == null) {
+      throw new IllegalArgumentException("prompts is null (pass an empty list for none)");
+    }
+    for (int i = 0; i < prompts.size(); i++) {
+      SoftPrompt p = prompts.get(i);
+      if (p == null) {
+        throw new IllegalArgumentException("prompt " + i + " is null");
+      }
+      if (p.dModel() != config.dModel()) {
+        throw new IllegalArgumentException(
+            "prompt " + i + " has width " + p.dModel() + " but the model's d_model is " + config.dModel());
+      }
+    }
+  }
+
+  private int[] checkIds(int[] ids, String what) {
+    if (ids == null) {
+      throw new IllegalArgumentException(what + " is null");
+    }
+    for (int id : ids) {
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new IllegalArgumentException(
+            what + " contains token id " + id + " outside [0, " + config.vocabSize() + ")");
+      }
+    }
+    return ids;
+  }
+
+  private static int checkPromptIndex(int index, List<SoftPrompt> prompts, String what) {
+    if (index < -1 || index >= prompts.size()) {
+      throw new IllegalArgumentException(
+          what + " has promptIndex " + index + " but the call has " + prompts.size() + " prompt(s)");
+    }
+    return index;
+  }
+
+  private static void checkEncoderLength(int[] ids, int promptIndex, List<SoftPrompt> prompts, String what) {
+    if (ids.length == 0 && promptIndex < 0) {
+      throw new IllegalArgumentException(what + " has no input tokens and no prompt");
+    }
+  }
+
+  private static boolean[] usedPrompts(int[] promptIndex, int n) {
+    boolean[] used = new boolean[n];
+    for (int i : promptIndex) {
+      if (i >= 0) {
+        used[i] = true;
+      }
+    }
+    return used;
+  }
+
+  private static boolean anyTrue(boolean[] a) {
+    for (boolean b : a) {
+      if (b) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private List<NDArray> promptArrays(NDManager m, List<SoftPrompt> prompts, boolean[] used) {
+    List<NDArray> out = new ArrayList<>(prompts.size());
+    for (int i = 0; i < prompts.size(); i++) {
+      SoftPrompt sp = prompts.get(i);
+      out.add(used[i] ? Ops.floats(m, sp.values(), new Shape(sp.length(), sp.dModel()), dtype) : null);
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> List<T>[] listArray(int n) {
+    List<T>[] a = new List[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new ArrayList<>();
+    }
+    return a;
+  }
+}

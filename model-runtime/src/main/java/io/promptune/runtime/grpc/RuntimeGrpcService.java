@@ -1,0 +1,94 @@
+package io.promptune.runtime.grpc;
+
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.promptune.api.ApiErrors;
+import io.promptune.api.v1.EmbedTokensRequest;
+import io.promptune.api.v1.EmbedTokensResponse;
+import io.promptune.api.v1.ErrorReason;
+import io.promptune.api.v1.ForwardBackwardRequest;
+import io.promptune.api.v1.ForwardBackwardResponse;
+import io.promptune.api.v1.GenerateRequest;
+import io.promptune.api.v1.GenerateResponse;
+import io.promptune.api.v1.GetModelInfoRequest;
+import io.promptune.api.v1.ModelInfo;
+import io.promptune.api.v1.ModelRuntimeGrpc;
+import io.promptune.api.v1.NearestTokensRequest;
+import io.promptune.api.v1.NearestTokensResponse;
+import io.promptune.api.v1.ScoreRequest;
+import io.promptune.api.v1.ScoreResponse;
+import io.promptune.api.v1.TokenizeRequest;
+import io.promptune.api.v1.TokenizeResponse;
+import io.promptune.runtime.service.Errors;
+import io.promptune.runtime.service.ModelHost;
+import io.promptune.runtime.service.RuntimeService;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/** The ModelRuntime gRPC surface: delegates to {@link RuntimeService}, maps exceptions to statuses. */
+@GrpcService
+@Blocking
+public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
+
+  private static final Logger LOG = Logger.getLogger(RuntimeGrpcService.class);
+
+  @Inject
+  ModelHost host;
+
+  @Override
+  public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> out) {
+    call("GetModelInfo", out, s -> s.modelInfo());
+  }
+
+  @Override
+  public void tokenize(TokenizeRequest request, StreamObserver<TokenizeResponse> out) {
+    call("Tokenize", out, s -> s.tokenize(request));
+  }
+
+  @Override
+  public void forwardBackward(ForwardBackwardRequest request, StreamObserver<ForwardBackwardResponse> out) {
+    call("ForwardBackward", out, s -> s.forwardBackward(request));
+  }
+
+  @Override
+  public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
+    call("Score", out, s -> s.score(request));
+  }
+
+  @Override
+  public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
+    call("Generate", out, s -> s.generate(request));
+  }
+
+  @Override
+  public void nearestTokens(NearestTokensRequest request, StreamObserver<NearestTokensResponse> out) {
+    call("NearestTokens", out, s -> s.nearestTokens(request));
+  }
+
+  @Override
+  public void embedTokens(EmbedTokensRequest request, StreamObserver<EmbedTokensResponse> out) {
+    call("EmbedTokens", out, s -> s.embedTokens(request));
+  }
+
+  private <T> void call(String rpc, StreamObserver<T> out, Function<RuntimeService, T> body) {
+    T response;
+    try {
+      response = body.apply(host.service());
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    } catch (IllegalArgumentException e) { // the engine's own checks: still the caller's input
+      out.onError(ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, e.getMessage()));
+      return;
+    } catch (RuntimeException | OutOfMemoryError e) {
+      LOG.errorf(e, "%s failed", rpc);
+      out.onError(Errors.internal(rpc + " failed: " + e));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+}
