@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+/** Boots with its three backends (stand-ins) serving: the API root answers and the gateway reports SERVING. */
 @QuarkusTest
+@io.quarkus.test.common.QuarkusTestResource(io.promptune.gateway.testing.FakeBackends.class)
 class GatewayBootTest {
 
   @ConfigProperty(name = "quarkus.grpc.server.test-port")
@@ -23,7 +25,7 @@ class GatewayBootTest {
   @Test
   void servesTheApiRootAndHealth() throws InterruptedException {
     given().when().get("/v1").then().statusCode(200).body("api", equalTo("v1"));
-    given().when().get("/q/health/ready").then().statusCode(200);
+    assertEquals(200, ReadinessTest.awaitStatus(() -> given().get("/q/health/ready").statusCode(), 200));
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
     try {
       ServingStatus status = ServingStatus.UNKNOWN;

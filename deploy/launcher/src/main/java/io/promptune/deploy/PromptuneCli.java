@@ -12,7 +12,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "promptune", mixinStandardHelpOptions = true, version = "promptune 0.1.0",
     description = "Soft-prompt tuning on a frozen T5: run the services and talk to them.",
     subcommands = {PromptuneCli.Up.class, PromptuneCli.Down.class, PromptuneCli.Status.class,
-        PromptuneCli.Logs.class})
+        PromptuneCli.Logs.class, io.promptune.deploy.cli.DemoCommand.class, io.promptune.deploy.cli.DatasetsCommand.class,
+        io.promptune.deploy.cli.TrainCommand.class, io.promptune.deploy.cli.JobsCommand.class,
+        io.promptune.deploy.cli.PromptsCommand.class, io.promptune.deploy.cli.PromoteCommand.class,
+        io.promptune.deploy.cli.RollbackCommand.class, io.promptune.deploy.cli.GenerateCommand.class,
+        io.promptune.deploy.cli.ScoreCommand.class, io.promptune.deploy.cli.KeysCommand.class})
 public final class PromptuneCli implements Callable<Integer> {
 
   @Override
@@ -21,8 +25,11 @@ public final class PromptuneCli implements Callable<Integer> {
     return 0;
   }
 
+  /** Held so the level sticks: JUL keeps loggers only weakly. */
+  private static final java.util.logging.Logger GRPC_LOGGER = java.util.logging.Logger.getLogger("io.grpc");
+
   public static void main(String[] args) {
-    java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.WARNING);
+    GRPC_LOGGER.setLevel(java.util.logging.Level.WARNING);
     System.exit(new CommandLine(new PromptuneCli()).execute(args));
   }
 

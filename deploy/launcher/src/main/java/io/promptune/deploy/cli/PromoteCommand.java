@@ -1,0 +1,88 @@
+package io.promptune.deploy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** promptune promote NAME --version N --to ENV */
+@Command(name = "promote",
+    description = "Point an environment of a prompt at a version (operator role; --force needs admin). Promotions "
+        + "follow the environment order (dev, staging, prod) and are audited.",
+    footer = {"", "Examples:", "  promptune promote sentiment --version 3 --to staging --reason 'dev accuracy 0.91'",
+        "  promptune promote sentiment --version-id 5f0c... --to prod"})
+public final class PromoteCommand extends GatewayCommand {
+
+  @Parameters(paramLabel = "PROMPT")
+  String prompt;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
+
+  static final class Target {
+    @Option(names = "--version", paramLabel = "N", required = true, description = "Version number.")
+    Integer number;
+
+    @Option(names = "--version-id", paramLabel = "ID", required = true, description = "Version id.")
+    String id;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Target target;
+
+  @Option(names = "--to", paramLabel = "ENV", required = true, description = "Environment, e.g. dev, staging, prod.")
+  String environment;
+
+  @Option(names = "--reason", description = "Why (stored in the audit log).")
+  String reason;
+
+  @Option(names = "--force", description = "Skip the order and compatibility checks (admin only).")
+  boolean force;
+
+  @Option(names = "--expect-current", paramLabel = "ID", description = "Fail unless the environment points at this "
+      + "version now ('' = nothing yet): protects against concurrent promotions.")
+  String expectCurrent;
+
+  @Override
+  protected int run(GatewayClient client) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (target.number != null) {
+      body.put("version", target.number);
+    } else {
+      body.put("version_id", target.id);
+    }
+    if (reason != null) {
+      body.put("reason", reason);
+    }
+    if (force) {
+      body.put("force", true);
+    }
+    if (expectCurrent != null) {
+      body.put("expected_current_version_id", expectCurrent);
+    }
+    JsonNode r = client.post("/v1/prompts/" + GatewayClient.enc(prompt) + "/environments/"
+        + GatewayClient.enc(environment) + "/promote", body);
+    printResult(r, json());
+    return ExitCodes.OK;
+  }
+
+  static void printResult(JsonNode r, boolean json) {
+    if (json) {
+      GatewayOptions.printJson(r);
+      return;
+    }
+    JsonNode a = r.path("alias");
+    JsonNode e = r.path("event");
+    System.out.printf("%s@%s -> v%d (%s)%s%n", a.path("prompt_name").asText(), a.path("environment").asText(),
+        a.path("version_number").asInt(), a.path("version_id").asText(), e.path("forced").asBoolean() ? " [forced]"
+        : "");
+    if (e.hasNonNull("id")) {
+      System.out.printf("audit event %d: %s by %s%s%n", e.path("id").asLong(), e.path("action").asText(),
+          e.path("actor").asText("?"), e.hasNonNull("from_version_id") ? " (was " + e.get("from_version_id").asText()
+          + ")" : "");
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package io.promptune.deploy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.promptune.deploy.PromptuneCli;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The gateway commands against a stand-in gateway (the JDK's HTTP server): requests, output and exit codes. */
+class GatewayCommandsTest {
+
+  private HttpServer server;
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+  private String url;
+
+  record Run(int exit, String out, String err) {}
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", this::handle);
+    server.start();
+    url = "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private void handle(HttpExchange x) throws IOException {
+    String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    String auth = x.getRequestHeaders().getFirst("Authorization");
+    String path = x.getRequestURI().toString();
+    requests.add(x.getRequestMethod() + " " + path + " " + body);
+    int status = 200;
+    String answer;
+    if (auth == null || !auth.equals("Bearer k")) {
+      status = 401;
+      answer = "{\"error\":{\"code\":\"UNAUTHENTICATED\",\"message\":\"Unknown API key.\"}}";
+    } else if (path.startsWith("/v1/prompts/nope")) {
+      status = 404;
+      answer = "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"prompt 'nope' does not exist\"}}";
+    } else if (path.endsWith("/environments/prod/promote")) {
+      status = 409;
+      answer = "{\"error\":{\"code\":\"ENVIRONMENT_ORDER\",\"message\":\"promote it to staging first\"}}";
+    } else if (path.endsWith("/environments/dev/promote")) {
+      answer = "{\"alias\":{\"prompt_name\":\"s\",\"environment\":\"dev\",\"version_id\":\"v-2\",\"version_number\":2},"
+          + "\"event\":{\"id\":9,\"action\":\"promote\",\"actor\":\"me\"}}";
+    } else if (path.startsWith("/v1/prompts?")) {
+      answer = "{\"items\":[{\"name\":\"sentiment\",\"task\":\"sst2\",\"latest_version\":3,\"owner\":\"me\"}]}";
+    } else if (path.equals("/v1/generate")) {
+      answer = "{\"generations\":[{\"text\":\"positive\"},{\"text\":\"negative\"}]}";
+    } else if (path.equals("/v1/jobs")) {
+      status = 201;
+      answer = "{\"id\":\"job-7\",\"state\":\"queued\"}";
+    } else if (path.startsWith("/v1/datasets?")) {
+      status = 201;
+      answer = "{\"id\":\"abc\",\"name\":\"d\",\"format\":\"jsonl\",\"num_train\":2,\"num_validation\":0}";
+    } else {
+      status = 404;
+      answer = "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no route\"}}";
+    }
+    byte[] b = answer.getBytes(StandardCharsets.UTF_8);
+    x.getResponseHeaders().add("Content-Type", "application/json");
+    x.sendResponseHeaders(status, b.length);
+    x.getResponseBody().write(b);
+    x.close();
+  }
+
+  private Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      String[] full = new String[args.length + 2];
+      System.arraycopy(args, 0, full, 0, args.length);
+      full[args.length] = "--gateway=" + url;
+      full[args.length + 1] = "--api-key=k";
+      int exit = new CommandLine(new PromptuneCli()).execute(full);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void listsPromptsAsATableOrJson() {
+    Run r = run("prompts", "list");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("sentiment") && r.out().contains("NAME"), r.out());
+    Run j = run("prompts", "list", "--json");
+    assertTrue(j.out().contains("\"latest_version\" : 3"), j.out());
+  }
+
+  @Test
+  void exitCodesFollowTheGatewaysAnswer() {
+    Run notFound = run("prompts", "show", "nope");
+    assertEquals(ExitCodes.NOT_FOUND, notFound.exit());
+    assertTrue(notFound.err().contains("prompt 'nope' does not exist"), notFound.err());
+    Run conflict = run("promote", "s", "--version", "2", "--to", "prod");
+    assertEquals(ExitCodes.CONFLICT, conflict.exit());
+    assertTrue(conflict.err().contains("staging first") && conflict.err().contains("ENVIRONMENT_ORDER"));
+    Run usage = run("promote", "s", "--to", "prod");
+    assertEquals(ExitCodes.USAGE, usage.exit());
+  }
+
+  @Test
+  void aBadKeyIsExit4() {
+    String[] args = {"prompts", "list", "--gateway=" + url, "--api-key=wrong"};
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(ExitCodes.AUTH, new CommandLine(new PromptuneCli()).execute(args));
+    } finally {
+      System.setErr(oldErr);
+    }
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown API key"));
+  }
+
+  @Test
+  void anUnreachableGatewayIsExit6() throws IOException {
+    server.stop(0);
+    Run r = run("prompts", "list");
+    assertEquals(ExitCodes.UNAVAILABLE, r.exit());
+    assertTrue(r.err().contains("Cannot reach the gateway"), r.err());
+  }
+
+  @Test
+  void promoteSendsTheVersionAndReason() {
+    Run r = run("promote", "s", "--version", "2", "--to", "dev", "--reason", "looks good");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("s@dev -> v2"), r.out());
+    assertTrue(requests.stream().anyMatch(q -> q.contains("\"version\":2") && q.contains("\"reason\":\"looks good\"")),
+        requests.toString());
+  }
+
+  @Test
+  void generatePrintsEachInputWithItsAnswer() {
+    Run r = run("generate", "--prompt", "s@prod", "a", "b");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("a\t=> positive") && r.out().contains("b\t=> negative"), r.out());
+  }
+
+  @Test
+  void trainDetachedPrintsTheJobId() {
+    Run r = run("train", "--dataset", "d", "--steps", "10", "--labels", "positive,negative", "--detach");
+    assertEquals(0, r.exit(), r.err());
+    assertEquals("job-7", r.out().strip());
+    assertTrue(requests.stream().anyMatch(q -> q.contains("\"max_steps\":10")
+        && q.contains("\"labels\":[\"positive\",\"negative\"]")), requests.toString());
+    assertEquals(ExitCodes.USAGE, run("train", "--steps", "10").exit(), "no dataset");
+  }
+
+  @Test
+  void uploadStreamsTheFileWithItsFormat(@TempDir Path dir) throws IOException {
+    Path f = dir.resolve("d.jsonl");
+    Files.writeString(f, "{\"input\":\"a\",\"target\":\"b\"}\n");
+    Run r = run("datasets", "upload", f.toString(), "--name", "d");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(requests.stream().anyMatch(q -> q.startsWith("POST /v1/datasets?name=d&format=jsonl")
+        && q.contains("\"input\":\"a\"")), requests.toString());
+    assertEquals(ExitCodes.USAGE, run("datasets", "upload", dir.resolve("missing.jsonl").toString(), "--name", "d")
+        .exit());
+  }
+
+  @Test
+  void progressBarShowsStepLossMetricAndEta() {
+    String bar = JobFollower.bar(50, 200, 0.6931, "accuracy", 0.75, java.time.Duration.ofSeconds(95));
+    assertTrue(bar.startsWith("[######..................]  25%  step 50/200"), bar);
+    assertTrue(bar.contains("loss 0.6931") && bar.contains("dev accuracy 0.7500") && bar.contains("ETA 1m35s"), bar);
+  }
+
+  @Test
+  void localKeysStoreOnlyHashesForTheGateway(@TempDir Path home) throws IOException {
+    LocalKeys keys = new LocalKeys(home);
+    String key = LocalKeys.newKey();
+    keys.register("ci", "trainer", key);
+    keys.saveCliKey(key);
+    String file = Files.readString(keys.keyFile());
+    assertTrue(file.contains("ci:trainer:" + LocalKeys.sha256Hex(key)), file);
+    assertTrue(!file.contains(key), "the key itself is never in the gateway's file");
+    assertEquals(key, keys.cliKey().orElseThrow());
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(keys.cliKeyFile())));
+  }
+}
