@@ -9,32 +9,32 @@ import ai.djl.ndarray.NDList;
  * by reshape/transpose so every projection is one big matmul over all rows.
  *
  * <p>Self-attention uses one fused [3·inner, d] projection for q, k and v; cross-attention projects q from the
- * decoder and a fused [2·inner, d] k/v from the encoder output once per call.
+ * decoder, while the k/v of all decoder layers come from one fused projection of the encoder output
+ * ({@link DecoderStack#crossKeyValues}, once per call).
  */
 public final class Attention {
 
   private final NDArray wqkv; // self: [3*inner, d]
   private final NDArray wq; // cross: [inner, d]
-  private final NDArray wkv; // cross: [2*inner, d]
   private final NDArray wo; // [d, inner]
   private final int heads;
   private final int dKv;
 
-  private Attention(NDArray wqkv, NDArray wq, NDArray wkv, NDArray wo, int heads, int dKv) {
+  private Attention(NDArray wqkv, NDArray wq, NDArray wo, int heads, int dKv) {
     this.wqkv = wqkv;
     this.wq = wq;
-    this.wkv = wkv;
     this.wo = wo;
     this.heads = heads;
     this.dKv = dKv;
   }
 
   public static Attention self(NDArray wqkv, NDArray wo, int heads, int dKv) {
-    return new Attention(wqkv, null, null, wo, heads, dKv);
+    return new Attention(wqkv, null, wo, heads, dKv);
   }
 
-  public static Attention cross(NDArray wq, NDArray wkv, NDArray wo, int heads, int dKv) {
-    return new Attention(null, wq, wkv, wo, heads, dKv);
+  /** Cross-attention's query and output; its keys and values come from {@link #splitHeads}. */
+  public static Attention cross(NDArray wq, NDArray wo, int heads, int dKv) {
+    return new Attention(null, wq, wo, heads, dKv);
   }
 
   private int inner() {
@@ -47,19 +47,17 @@ public final class Attention {
   public NDArray selfAttention(NDArray x, NDArray bias) {
     long b = x.getShape().get(0);
     long l = x.getShape().get(1);
-    // split (not select) so that backward concatenates the three gradients instead of zero-filling 3 copies
-    NDList qkv = Ops.linear(x, wqkv).split(new long[] {inner(), 2L * inner()}, 2); // 3 x [B, L, inner]
-    NDArray q = heads(qkv.get(0), b, l); // [B, H, L, dk]
-    NDArray k = heads(qkv.get(1), b, l);
-    NDArray v = heads(qkv.get(2), b, l);
+    // Heads are split off before q/k/v are: [B, L, 3·inner] → [B, L, 3H, dk] (a view) → 3 x [B, L, H, dk] along
+    // the head axis. split (not select), so backward concatenates the three gradients instead of zero-filling 3
+    // copies; and because the split is on the 4-d view, that concatenation reads the head-transposed gradients
+    // in place and writes the [B, L, 3·inner] gradient in one pass (no per-tensor contiguous copy first).
+    NDList qkv = Ops.linear(x, wqkv).reshape(b, l, 3L * heads, dKv).split(new long[] {heads, 2L * heads}, 2);
+    NDArray q = qkv.get(0).transpose(0, 2, 1, 3); // [B, H, L, dk]
+    NDArray k = qkv.get(1).transpose(0, 2, 1, 3);
+    NDArray v = qkv.get(2).transpose(0, 2, 1, 3);
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(bias); // [B, H, L, L]
     NDArray ctx = scores.softmax(-1).matMul(v); // [B, H, L, dk]
     return Ops.linear(ctx.transpose(0, 2, 1, 3).reshape(b, l, inner()), wo); // [B, L, d]
-  }
-
-  /** [B, L, inner] → [B, H, L, dk] (a view). */
-  private NDArray heads(NDArray x, long b, long l) {
-    return x.reshape(b, l, heads, dKv).transpose(0, 2, 1, 3);
   }
 
   /**
@@ -80,14 +78,24 @@ public final class Attention {
     return new NDList(out, keys, values);
   }
 
-  /** Cross-attention keys and values from the encoder output [E, L, d]: [K, V], each [E, H, L, dk] contiguous. */
-  public NDList crossKeyValues(NDArray encoderHidden) {
-    long e = encoderHidden.getShape().get(0);
-    long l = encoderHidden.getShape().get(1);
-    NDList kv = Ops.linear(encoderHidden, wkv).split(new long[] {inner()}, 2); // 2 x [E, L, inner]
-    NDArray k = Ops.contiguous(heads(kv.get(0), e, l)); // [E, H, L, dk]
-    NDArray v = Ops.contiguous(heads(kv.get(1), e, l));
-    return new NDList(k, v);
+  /**
+   * Keys and values for cross-attention from one projection of the encoder output: {@code projected} [E, L,
+   * parts·H·dk] → {@code parts} arrays [E, H, L, dk], contiguous. The split is on the [E, L, parts·H, dk] view, so
+   * backward concatenates the head-transposed gradients in one pass straight into the projection's gradient.
+   */
+  static NDList splitHeads(NDArray projected, int parts, int heads, int dKv) {
+    long e = projected.getShape().get(0);
+    long l = projected.getShape().get(1);
+    long[] at = new long[parts - 1];
+    for (int i = 1; i < parts; i++) {
+      at[i - 1] = (long) i * heads;
+    }
+    NDList split = projected.reshape(e, l, (long) parts * heads, dKv).split(at, 2); // parts x [E, L, H, dk]
+    NDList out = new NDList(parts);
+    for (NDArray a : split) {
+      out.add(Ops.contiguous(a.transpose(0, 2, 1, 3))); // [E, H, L, dk]
+    }
+    return out;
   }
 
   /**

@@ -22,8 +22,20 @@ public final class DecoderStack {
   private final RelativePositionBias positionBias;
   private final RmsNorm finalNorm;
   private final double maskValue;
+  private final NDArray crossKv; // [layers·2·inner, d]: k, v of layer 0, k, v of layer 1, ...
+  private final int heads;
+  private final int dKv;
 
-  public DecoderStack(List<Block> blocks, RelativePositionBias positionBias, RmsNorm finalNorm, double maskValue) {
+  /**
+   * @param crossKv every layer's cross-attention k and v weights stacked along rows (k0, v0, k1, v1, ...): one
+   *                matmul over the encoder output serves all layers, and its backward is one matmul too, with
+   *                no per-layer accumulation of the encoder output's gradient
+   */
+  public DecoderStack(List<Block> blocks, RelativePositionBias positionBias, RmsNorm finalNorm, double maskValue,
+      NDArray crossKv, int heads, int dKv) {
+    this.crossKv = crossKv;
+    this.heads = heads;
+    this.dKv = dKv;
     this.blocks = List.copyOf(blocks);
     this.positionBias = positionBias;
     this.finalNorm = finalNorm;
@@ -36,9 +48,13 @@ public final class DecoderStack {
 
   /** Per layer [K, V] for cross-attention, each [E, H, L, dk], from the encoder output [E, L, d]. */
   public NDList[] crossKeyValues(NDArray encoderHidden) {
+    if (blocks.isEmpty()) {
+      return new NDList[0];
+    }
+    NDList kv = Attention.splitHeads(Ops.linear(encoderHidden, crossKv), 2 * blocks.size(), heads, dKv);
     NDList[] out = new NDList[blocks.size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = blocks.get(i).crossAttention().crossKeyValues(encoderHidden);
+      out[i] = new NDList(kv.get(2 * i), kv.get(2 * i + 1));
     }
     return out;
   }

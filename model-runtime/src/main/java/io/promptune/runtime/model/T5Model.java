@@ -68,8 +68,11 @@ public final class T5Model {
             feedForward(ld, p + "1.DenseReluDense.", c)));
       }
       List<DecoderStack.Block> dec = new ArrayList<>();
+      String[] crossKv = new String[2 * c.numDecoderLayers()];
       for (int i = 0; i < c.numDecoderLayers(); i++) {
         String p = T5TensorNames.block("decoder", i);
+        crossKv[2 * i] = p + "1.EncDecAttention.k.weight";
+        crossKv[2 * i + 1] = p + "1.EncDecAttention.v.weight";
         dec.add(new DecoderStack.Block(new RmsNorm(ld.keep(p + "0.layer_norm.weight"), eps),
             selfAttention(ld, p + "0.SelfAttention.", c), new RmsNorm(ld.keep(p + "1.layer_norm.weight"), eps),
             crossAttention(ld, p + "1.EncDecAttention.", c), new RmsNorm(ld.keep(p + "2.layer_norm.weight"), eps),
@@ -82,7 +85,9 @@ public final class T5Model {
           new RmsNorm(ld.keep("encoder.final_layer_norm.weight"), eps));
       DecoderStack decoder = new DecoderStack(dec,
           new RelativePositionBias(ld.keep(T5TensorNames.relativeBias("decoder")), false, nb, md),
-          new RmsNorm(ld.keep("decoder.final_layer_norm.weight"), eps), Ops.finfoMin(dtype));
+          new RmsNorm(ld.keep("decoder.final_layer_norm.weight"), eps), Ops.finfoMin(dtype),
+          crossKv.length == 0 ? null : ld.fused(crossKv),
+          c.numHeads(), c.dKv());
       NDArray rawNorms = shared.norm(new int[] {1}, false); // [V], in weights (load time only, no autograd)
       NDArray norms = rawNorms.maximum(1e-8);
       rawNorms.close();
@@ -95,9 +100,9 @@ public final class T5Model {
     return Attention.self(qkv, ld.keep(p + "o.weight"), c.numHeads(), c.dKv());
   }
 
+  /** Cross-attention's q and o; its k/v are fused across all layers in {@link DecoderStack}. */
   private static Attention crossAttention(Loader ld, String p, T5Config c) {
-    return Attention.cross(ld.keep(p + "q.weight"), ld.fused(p + "k.weight", p + "v.weight"),
-        ld.keep(p + "o.weight"), c.numHeads(), c.dKv());
+    return Attention.cross(ld.keep(p + "q.weight"), ld.keep(p + "o.weight"), c.numHeads(), c.dKv());
   }
 
   private static FeedForward feedForward(Loader ld, String p, T5Config c) {
