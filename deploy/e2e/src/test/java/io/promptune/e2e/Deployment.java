@@ -32,6 +32,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -52,8 +53,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
  */
 final class Deployment implements AutoCloseable {
 
-  static final String[] SERVICES = {"postgres", "registry", "runtime", "trainer", "gateway"};
-
   private final String name;
   private final Path home;
   private final int portOffset;
@@ -66,7 +65,7 @@ final class Deployment implements AutoCloseable {
     this.name = name;
     this.home = home;
     this.portOffset = portOffset;
-    Map<String, String> env = new java.util.HashMap<>(extraEnv);
+    Map<String, String> env = new HashMap<>(extraEnv);
     env.put("PROMPTUNE_PORT_OFFSET", Integer.toString(portOffset));
     this.cli = new Cli(home, Map.copyOf(env));
   }
@@ -88,6 +87,7 @@ final class Deployment implements AutoCloseable {
     Instant t0 = Instant.now();
     Cli.Result up = cli.run("up", "--timeout", "180");
     if (up.exitCode() != 0) {
+      keepLogs();
       throw new AssertionError("promptune up failed (exit " + up.exitCode() + "):\n" + up.output() + "\n"
           + logTails(80));
     }
@@ -106,7 +106,9 @@ final class Deployment implements AutoCloseable {
    */
   void resetConnectBackoff() {
     for (ManagedChannel c : new ManagedChannel[] {runtimeChannel, registryChannel, trainerChannel}) {
-      c.resetConnectBackoff();
+      if (c != null) {
+        c.resetConnectBackoff();
+      }
     }
   }
 
@@ -123,6 +125,10 @@ final class Deployment implements AutoCloseable {
     }
     Cli.Result down = down();
     System.out.printf("[%s] promptune down: exit %d%n%s%n", name, down.exitCode(), down.output());
+    List<Long> left = cli.ourProcesses();
+    if (!left.isEmpty()) {
+      System.out.printf("[%s] WARNING: processes left after down: %s%n", name, left);
+    }
   }
 
   private ManagedChannel channel(int defaultPort) {
@@ -224,7 +230,7 @@ final class Deployment implements AutoCloseable {
    */
   List<JobEvent> watchToEnd(String jobId, Duration timeout) {
     List<JobEvent> events = new ArrayList<>();
-    Iterator<JobEvent> it = TrainerGrpc.newBlockingStub(trainerChannel)
+    Iterator<JobEvent> it = TrainerGrpc.newBlockingStub(trainerChannel).withWaitForReady()
         .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).setFromSequence(0).build());
     try {
@@ -251,7 +257,7 @@ final class Deployment implements AutoCloseable {
     return all;
   }
 
-  /** Polls GetJob until {@code done} holds for the job; fails with the job and the logs after {@code timeout}. */
+  /** Polls GetJob every 50 ms until {@code done} holds; fails with the last answer after {@code timeout}. */
   Job awaitJob(String jobId, Duration timeout, String what, java.util.function.Predicate<Job> done)
       throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
@@ -294,14 +300,14 @@ final class Deployment implements AutoCloseable {
     }
     try (Stream<Path> files = Files.list(logs)) {
       for (Path f : files.sorted().toList()) {
-        List<String> all = Files.readAllLines(f, StandardCharsets.UTF_8);
+        List<String> all = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).lines().toList();
         sb.append("\n===== ").append(f.getFileName()).append(" (last ").append(Math.min(lines, all.size()))
             .append(" of ").append(all.size()).append(" lines) =====\n");
         for (String l : all.subList(Math.max(0, all.size() - lines), all.size())) {
           sb.append(l).append('\n');
         }
       }
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException e) {
       sb.append("(could not read logs: ").append(e).append(")");
     }
     return sb.toString();

@@ -160,7 +160,7 @@ class TrainerSliceIT {
     assertTrue(submitted.getSpec().getOptimizer().hasAdafactor(), submitted.getSpec().toString());
     assertEquals(EVAL_INTERVAL, submitted.getSpec().getCheckpointInterval());
 
-    events1 = deployment.watchToEnd(submitted.getId(), Duration.ofMinutes(5));
+    events1 = deployment.watchToEnd(submitted.getId(), Duration.ofMinutes(3));
     System.out.printf("[TrainerSliceIT] job of %d steps ran in %d ms, %d events%n", STEPS,
         Duration.between(t0, Instant.now()).toMillis(), events1.size());
     job1 = deployment.trainer().getJob(GetJobRequest.newBuilder().setJobId(submitted.getId()).build());
@@ -275,7 +275,7 @@ class TrainerSliceIT {
     assertEquals(v1.getId(), submitted.getSpec().getInit().getFromVersion().getVersion().getVersionId(),
         "name:1 is pinned to the version id at submit");
     assertEquals(PROMPT_LENGTH, submitted.getSpec().getPromptLength(), "length defaults to the source version's");
-    List<JobEvent> events = deployment.watchToEnd(submitted.getId(), Duration.ofMinutes(5));
+    List<JobEvent> events = deployment.watchToEnd(submitted.getId(), Duration.ofMinutes(3));
     Job job2 = deployment.trainer().getJob(GetJobRequest.newBuilder().setJobId(submitted.getId()).build());
     assertEquals(JobState.SUCCEEDED, job2.getState(), job2.getReason() + "\n" + events);
 
