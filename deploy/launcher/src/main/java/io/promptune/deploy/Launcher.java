@@ -72,6 +72,7 @@ public final class Launcher {
   public List<ProcessStatus> up(Duration timeout) throws IOException, InterruptedException {
     Files.createDirectories(home);
     List<String> startedNow = new ArrayList<>();
+    Map<String, Long> logStarts = new HashMap<>();
     try {
       String dbUrl = ensureDatabase(startedNow);
       Map<String, String> shared = sharedEnvironment(dbUrl);
@@ -94,11 +95,12 @@ public final class Launcher {
         cmd.add(runner.toString());
         Map<String, String> env = new HashMap<>(shared);
         env.putAll(s.env());
+        logStarts.put(s.name(), logSize(s.name()));
         supervisor.start(s.name(), cmd, env);
         startedNow.add(s.name());
         out.println("started " + s.name() + " (log: " + supervisor.logFile(s.name()) + ")");
       }
-      awaitServing(timeout);
+      awaitServing(timeout, logStarts);
       return status();
     } catch (IOException | RuntimeException | InterruptedException e) {
       for (int i = startedNow.size() - 1; i >= 0; i--) {
@@ -162,15 +164,16 @@ public final class Launcher {
     return env;
   }
 
-  private void awaitServing(Duration timeout) throws InterruptedException {
+  private void awaitServing(Duration timeout, Map<String, Long> logStarts) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (true) {
       boolean all = true;
       for (ServiceSpec s : topology.services()) {
         Optional<ProcessHandle> p = supervisor.find(s.name());
-        if (p.isEmpty()) {
-          throw new IllegalStateException(s.name() + " exited during start. Last log lines ("
-              + supervisor.logFile(s.name()) + "):\n" + String.join("\n", supervisor.tail(s.name(), 40)));
+        if (p.isEmpty() || failedToStart(s.name(), logStarts.get(s.name()))) {
+          throw new IllegalStateException(s.name() + (p.isEmpty() ? " exited" : " failed") + " during start. Last "
+              + "log lines (" + supervisor.logFile(s.name()) + "):\n"
+              + String.join("\n", supervisor.tail(s.name(), 40)));
         }
         all &= HealthProbe.isServing("127.0.0.1", s.grpcPort(), s.grpcService());
       }
@@ -185,6 +188,31 @@ public final class Launcher {
         throw new IllegalStateException(sb.append("\nlogs: ").append(supervisor.logDir()).toString());
       }
       Thread.sleep(500);
+    }
+  }
+
+  private long logSize(String name) {
+    try {
+      return Files.size(supervisor.logFile(name));
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Quarkus can log a failed start and keep its JVM alive (e.g. a non-daemon thread); look for that in what this
+   * start wrote to the log, so {@code up} fails at once instead of waiting out its timeout.
+   */
+  private boolean failedToStart(String name, Long logStart) {
+    if (logStart == null) {
+      return false;
+    }
+    try (var in = Files.newInputStream(supervisor.logFile(name))) {
+      in.skipNBytes(Math.min(logStart, Files.size(supervisor.logFile(name))));
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+          .contains("Failed to start application");
+    } catch (IOException e) {
+      return false;
     }
   }
 
