@@ -40,6 +40,14 @@ public final class DjlT5Engine implements T5Engine {
 
   private static final System.Logger LOG = System.getLogger(DjlT5Engine.class.getName());
 
+  /**
+   * Why bfloat16 weights are refused before anything native is touched: DJL 0.35's PyTorch JNI maps only
+   * float32/float64/float16/uint8/int32/int8/int64/bool to torch dtypes; any call naming bfloat16 (creating,
+   * casting) hits a bare {@code throw;} there and aborts the whole JVM.
+   */
+  static final String BFLOAT16_UNSUPPORTED = "weights dtype bfloat16 is not supported: DJL 0.35's PyTorch JNI "
+      + "cannot create or cast to bfloat16 tensors (it aborts the process); use float16 (GPU) or float32";
+
   /** Upper bound on logits materialised at once by {@link #score} (elements); larger calls are chunked. */
   static final long SCORE_LOGITS_BUDGET = 32L * 1024 * 1024;
 
@@ -92,23 +100,77 @@ public final class DjlT5Engine implements T5Engine {
       throw new IllegalArgumentException("device '" + o.device() + "' requested but the PyTorch natives on the "
           + "classpath are CPU-only (no GPU visible)");
     }
+    if (o.precision() == EngineOptions.Precision.BFLOAT16) {
+      throw new IllegalArgumentException(BFLOAT16_UNSUPPORTED);
+    }
     DataType dt = o.precision() == EngineOptions.Precision.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+    DataType wdt = switch (o.precision()) {
+      case BFLOAT16 -> DataType.BFLOAT16;
+      case FLOAT16 -> DataType.FLOAT16;
+      default -> dt;
+    };
     NDManager root = engine.newBaseManager(device);
     try {
+      if (wdt != dt) {
+        probeHalfWeights(root, wdt, o.precision(), device);
+      }
       NDManager weights = root.newSubManager();
-      T5Model model = T5Model.load(ckpt, weights, dt);
+      T5Model model = T5Model.load(ckpt, weights, dt, wdt);
       String id = o.modelId() != null ? o.modelId()
           : ckpt.config().modelIdHint() != null ? ckpt.config().modelIdHint() : String.valueOf(ckpt.dir());
       LOG.log(System.Logger.Level.INFO, "loaded T5 {0} ({1}, d_model {2}, {3}+{4} layers, vocab {5}) on {6} in {7};"
               + " intra-op threads {8}, inter-op threads {9}; weights sha256 {10}", id, ckpt.config().architecture(),
           ckpt.config().dModel(), ckpt.config().numLayers(), ckpt.config().numDecoderLayers(),
-          ckpt.config().vocabSize(), device, dt, DjlEnvironment.intraOpThreads(), DjlEnvironment.interOpThreads(),
+          ckpt.config().vocabSize(), device, wdt == dt ? dt : dt + " (weights " + wdt + ")", DjlEnvironment.intraOpThreads(), DjlEnvironment.interOpThreads(),
           ckpt.fingerprint());
       return new DjlT5Engine(engine, root, weights, model, tokenizer, ckpt.fingerprint(), id);
     } catch (RuntimeException e) {
       root.close();
       throw e;
     }
+  }
+
+  /**
+   * Fails at load, with a message saying what to do, when this device's PyTorch kernels cannot run a projection
+   * (forward, and the matmul its backward to the input does) with {@code wdt} weights; e.g. float16 matmul on
+   * some CPU builds.
+   */
+  private static void probeHalfWeights(NDManager root, DataType wdt, EngineOptions.Precision precision,
+      Device device) {
+    try (NDManager m = root.newSubManager()) {
+      NDArray x = m.create(new float[] {0.5f, -1f, 2f, 0.25f, 1f, -0.5f}, new Shape(1, 2, 3));
+      NDArray w = m.create(new float[] {1f, 2f, 3f, -1f, 0.5f, 0.25f}, new Shape(2, 3)).toType(wdt, false);
+      NDArray y = Ops.linear(x, w); // forward: cast, half matmul, cast back
+      NDArray back = y.toType(wdt, false).matMul(w); // the matmul backward does for the input's gradient
+      for (float v : Ops.toFloats(back)) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalStateException("non-finite result " + v);
+        }
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("weights dtype " + precision.label() + " is not supported on device "
+          + device + " by these PyTorch natives (" + e.getMessage() + "); use float32"
+          + (precision == EngineOptions.Precision.FLOAT16 ? " or bfloat16" : "") + " there, or run on a GPU", e);
+    }
+  }
+
+  /** The dtype the weight matrices are held in (FLOAT32, FLOAT64, BFLOAT16 or FLOAT16). */
+  public DataType weightDtype() {
+    return model.weightDtype();
+  }
+
+  /** Number of weight arrays held in each dtype (half-precision weights keep norms and bias tables in float32). */
+  public java.util.Map<DataType, Integer> weightArraysByDtype() {
+    java.util.Map<DataType, Integer> out = new java.util.EnumMap<>(DataType.class);
+    for (NDArray a : weights.getManagedArrays()) {
+      out.merge(a.getDataType(), 1, Integer::sum);
+    }
+    return out;
+  }
+
+  /** The model (tests inspect its weights). */
+  T5Model model() {
+    return model;
   }
 
   @Override

@@ -19,9 +19,36 @@ public final class Ops {
 
   private Ops() {}
 
-  /** x · wᵀ for a torch-layout weight [out, in]: x [..., in] → [..., out]. */
+  /**
+   * x · wᵀ for a torch-layout weight [out, in]: x [..., in] → [..., out]. When the weight is held in another
+   * dtype than x (float16 weights, float32 activations), x is cast to the weight's dtype, multiplied, and the
+   * result cast back to x's dtype ({@link #cast}, so the gradient flows through both casts); with equal dtypes
+   * (float32 / float64) it is the plain linear, no casts.
+   */
   public static NDArray linear(NDArray x, NDArray w) {
-    return JniUtils.linear((PtNDArray) x, (PtNDArray) w, null);
+    DataType xt = x.getDataType();
+    DataType wt = w.getDataType();
+    if (xt == wt) {
+      return JniUtils.linear((PtNDArray) x, (PtNDArray) w, null);
+    }
+    return cast(JniUtils.linear((PtNDArray) cast(x, wt), (PtNDArray) w, null), xt);
+  }
+
+  /**
+   * x in another floating dtype, differentiably. DJL's {@code toType} runs under a no-grad guard (its result is
+   * cut off from autograd), so with grad mode on the cast is done as {@code cumprod} over a new axis of size 1
+   * with an output dtype: the same values, and PyTorch's cumprod backward returns the incoming gradient
+   * unchanged (cast back to x's dtype) for a size-1 axis. With grad mode off it is the plain {@code toType}.
+   */
+  public static NDArray cast(NDArray x, DataType type) {
+    if (x.getDataType() == type) {
+      return x;
+    }
+    if (!JniUtils.isGradMode()) {
+      return x.toType(type, false);
+    }
+    int r = x.getShape().dimension();
+    return JniUtils.cumProd((PtNDArray) x.expandDims(r), r, type).squeeze(r);
   }
 
   /** Row gather: table[ids]; ids int64 of any shape → [ids.shape..., table.shape[1]]; result in ids' manager. */

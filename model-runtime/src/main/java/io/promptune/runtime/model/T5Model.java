@@ -26,6 +26,7 @@ public final class T5Model {
 
   private final T5Config config;
   private final DataType dtype;
+  private final DataType weightDtype;
   private final NDArray shared; // [V, d]
   private final NDArray lmHead; // [V, d] (== shared when tied)
   private final double headScale;
@@ -33,10 +34,11 @@ public final class T5Model {
   private final DecoderStack decoder;
   private final NDArray sharedRowNorms; // [V], for cosine similarity
 
-  private T5Model(T5Config config, DataType dtype, NDArray shared, NDArray lmHead, EncoderStack encoder,
-      DecoderStack decoder, NDArray sharedRowNorms) {
+  private T5Model(T5Config config, DataType dtype, DataType weightDtype, NDArray shared, NDArray lmHead,
+      EncoderStack encoder, DecoderStack decoder, NDArray sharedRowNorms) {
     this.config = config;
     this.dtype = dtype;
+    this.weightDtype = weightDtype;
     this.shared = shared;
     this.lmHead = lmHead;
     this.headScale = config.tieWordEmbeddings() ? Math.pow(config.dModel(), -0.5) : 1.0;
@@ -50,15 +52,31 @@ public final class T5Model {
    * numerical checks). The arrays are created in {@code weights} and stay there.
    */
   public static T5Model load(T5Checkpoint ckpt, NDManager weights, DataType dtype) {
+    return load(ckpt, weights, dtype, dtype);
+  }
+
+  /**
+   * Builds the model with its weight matrices (embedding, LM head, every projection) held in
+   * {@code weightDtype}: equal to {@code dtype}, or FLOAT16 with a FLOAT32 {@code dtype}. Half weights:
+   * projections cast their float32 input to the weight dtype and the result back ({@link Ops#linear}); embedding
+   * rows are returned in float32; the norm weights and relative position bias tables stay float32. (BFLOAT16 is
+   * refused: DJL 0.35's PyTorch JNI has no bfloat16 dtype.)
+   */
+  public static T5Model load(T5Checkpoint ckpt, NDManager weights, DataType dtype, DataType weightDtype) {
     if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT64) {
       throw new IllegalArgumentException("compute dtype must be FLOAT32 or FLOAT64, got " + dtype);
+    }
+    if (weightDtype != dtype && !(dtype == DataType.FLOAT32 && weightDtype == DataType.FLOAT16)) {
+      // BFLOAT16 included: DJL 0.35's PyTorch JNI aborts the process on any bfloat16 dtype argument
+      throw new IllegalArgumentException("weight dtype " + weightDtype + " is not supported with compute dtype "
+          + dtype + " (use the compute dtype, or FLOAT16 with FLOAT32)");
     }
     T5Config c = ckpt.config();
     Map<String, TensorData> t = ckpt.tensors();
     try (NDManager scratch = weights.newSubManager()) {
-      Loader ld = new Loader(t, weights, scratch, dtype);
-      NDArray shared = ld.keep(T5TensorNames.SHARED);
-      NDArray head = c.tieWordEmbeddings() ? shared : ld.keep(T5TensorNames.LM_HEAD);
+      Loader ld = new Loader(t, weights, scratch, dtype, weightDtype);
+      NDArray shared = ld.matrix(T5TensorNames.SHARED);
+      NDArray head = c.tieWordEmbeddings() ? shared : ld.matrix(T5TensorNames.LM_HEAD);
       double eps = c.layerNormEpsilon();
       List<EncoderStack.Block> enc = new ArrayList<>();
       for (int i = 0; i < c.numLayers(); i++) {
@@ -88,30 +106,41 @@ public final class T5Model {
           new RmsNorm(ld.keep("decoder.final_layer_norm.weight"), eps), Ops.finfoMin(dtype),
           crossKv.length == 0 ? null : ld.fused(crossKv),
           c.numHeads(), c.dKv());
-      NDArray rawNorms = shared.norm(new int[] {1}, false); // [V], in weights (load time only, no autograd)
-      NDArray norms = rawNorms.maximum(1e-8);
-      rawNorms.close();
-      return new T5Model(c, dtype, shared, head, encoder, decoder, norms);
+      NDArray norms;
+      if (weightDtype == dtype) {
+        NDArray rawNorms = shared.norm(new int[] {1}, false); // [V], in weights (load time only, no autograd)
+        norms = rawNorms.maximum(1e-8);
+        rawNorms.close();
+      } else { // norms of the rounded rows, taken in the compute dtype
+        NDArray wide = ld.raw(T5TensorNames.SHARED, scratch).toType(weightDtype, false).toType(dtype, false);
+        norms = wide.norm(new int[] {1}, false).maximum(1e-8);
+        norms.attach(weights);
+      }
+      return new T5Model(c, dtype, weightDtype, shared, head, encoder, decoder, norms);
     }
   }
 
   private static Attention selfAttention(Loader ld, String p, T5Config c) {
     NDArray qkv = ld.fused(p + "q.weight", p + "k.weight", p + "v.weight");
-    return Attention.self(qkv, ld.keep(p + "o.weight"), c.numHeads(), c.dKv());
+    return Attention.self(qkv, ld.matrix(p + "o.weight"), c.numHeads(), c.dKv());
   }
 
   /** Cross-attention's q and o; its k/v are fused across all layers in {@link DecoderStack}. */
   private static Attention crossAttention(Loader ld, String p, T5Config c) {
-    return Attention.cross(ld.keep(p + "q.weight"), ld.keep(p + "o.weight"), c.numHeads(), c.dKv());
+    return Attention.cross(ld.matrix(p + "q.weight"), ld.matrix(p + "o.weight"), c.numHeads(), c.dKv());
   }
 
   private static FeedForward feedForward(Loader ld, String p, T5Config c) {
-    NDArray wi = c.gatedAct() ? ld.fused(p + "wi_0.weight", p + "wi_1.weight") : ld.keep(p + "wi.weight");
-    return new FeedForward(wi, ld.keep(p + "wo.weight"), c.gatedAct(), c.activation());
+    NDArray wi = c.gatedAct() ? ld.fused(p + "wi_0.weight", p + "wi_1.weight") : ld.matrix(p + "wi.weight");
+    return new FeedForward(wi, ld.matrix(p + "wo.weight"), c.gatedAct(), c.activation());
   }
 
-  /** Creates weight arrays: wraps the loaded buffers, converts dtype, fuses projections. */
-  private record Loader(Map<String, TensorData> tensors, NDManager weights, NDManager scratch, DataType dtype) {
+  /**
+   * Creates weight arrays: wraps the loaded buffers, converts dtype, fuses projections. {@link #keep} (norm
+   * weights, position bias tables) uses the compute dtype, {@link #matrix} and {@link #fused} the weight dtype.
+   */
+  private record Loader(Map<String, TensorData> tensors, NDManager weights, NDManager scratch, DataType dtype,
+      DataType weightDtype) {
     private NDArray raw(String name, NDManager m) {
       TensorData t = tensors.get(name);
       if (t == null) {
@@ -121,9 +150,17 @@ public final class T5Model {
     }
 
     NDArray keep(String name) {
-      NDArray a = raw(name, dtype == DataType.FLOAT32 ? weights : scratch);
-      if (dtype != DataType.FLOAT32) {
-        a = a.toType(dtype, false);
+      return keep(name, dtype);
+    }
+
+    NDArray matrix(String name) {
+      return keep(name, weightDtype);
+    }
+
+    private NDArray keep(String name, DataType type) {
+      NDArray a = raw(name, type == DataType.FLOAT32 ? weights : scratch);
+      if (type != DataType.FLOAT32) {
+        a = a.toType(type, false);
         a.attach(weights);
       }
       return a;
@@ -135,8 +172,8 @@ public final class T5Model {
         parts.add(raw(n, scratch));
       }
       NDArray cat = ai.djl.ndarray.NDArrays.concat(parts, 0);
-      if (dtype != DataType.FLOAT32) {
-        cat = cat.toType(dtype, false);
+      if (weightDtype != DataType.FLOAT32) {
+        cat = cat.toType(weightDtype, false);
       }
       cat.attach(weights);
       return cat;
@@ -151,13 +188,19 @@ public final class T5Model {
     return dtype;
   }
 
+  /** The dtype the weight matrices are held in: {@link #dtype()}, or FLOAT16 with FLOAT32 compute. */
+  public DataType weightDtype() {
+    return weightDtype;
+  }
+
   public int numDecoderLayers() {
     return decoder.numLayers();
   }
 
   /** shared[ids]: ids int64 [...] → [..., d], in ids' manager. */
   public NDArray embed(NDArray ids) {
-    return Ops.embedding(ids, shared);
+    NDArray rows = Ops.embedding(ids, shared);
+    return weightDtype == dtype ? rows : rows.toType(dtype, false);
   }
 
   /** The shared embedding matrix [V, d] (read-only use; never the first operand of an op). */

@@ -63,8 +63,13 @@ public class ModelHost {
       ModelLocator locator = new ModelLocator(config.cacheDir().orElse(ModelLocator.defaultCacheRoot()),
           config.hub().endpoint(), config.offline(), config.hub().token().orElse(null));
       ModelLocator.LocatedModel located = locator.locate(config.model());
+      EngineOptions.Precision weightsDtype = EngineOptions.Precision.parse(config.weightsDtype());
+      if (weightsDtype == EngineOptions.Precision.FLOAT64) {
+        throw new IllegalArgumentException("promptune.runtime.weights-dtype '" + config.weightsDtype()
+            + "' is not supported: use float32, bfloat16 or float16");
+      }
       EngineOptions options = EngineOptions.defaults().withIntraOpThreads(config.threads())
-          .withDevice(config.device()).withTokenizerPath(config.tokenizer().orElse(null))
+          .withDevice(config.device()).withPrecision(weightsDtype).withTokenizerPath(config.tokenizer().orElse(null))
           .withModelId(located.specifier() instanceof ModelSpecifier.HubModel ? located.modelId() : null);
       T5Engine engine = DjlT5Engine.load(located.dir(), options);
       Limits limits = Limits.from(config);
@@ -72,7 +77,7 @@ public class ModelHost {
           engine.modelId(), limits, config.registry().cacheBytes());
       BatchingEngine batching = new BatchingEngine(engine, config.batching().enabled(), config.batching().window(),
           config.batching().maxTokens());
-      service = new RuntimeService(batching, prompts, limits, deviceName(config.device()));
+      service = new RuntimeService(batching, prompts, limits, deviceName(config.device()), weightsDtype.label());
       state = State.READY;
       LOG.infof("model %s ready in %d ms from %s: fingerprint %s, tokenizer %s, d_model %d, %d+%d layers, vocab %d",
           engine.modelId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), located.dir(),

@@ -36,6 +36,13 @@ public interface RuntimeConfig {
   @WithDefault("cpu")
   String device();
 
+  /**
+   * Dtype the frozen weight matrices are held in: "float32" (default), "bfloat16" or "float16" (half the
+   * memory; activations, norms, softmax, loss and prompt gradients stay float32). Meant for GPUs.
+   */
+  @WithDefault("float32")
+  String weightsDtype();
+
   /** PyTorch intra-op threads; 0 = all cores. */
   @WithDefault("0")
   int threads();

@@ -62,8 +62,15 @@ public final class RuntimeService implements AutoCloseable {
   private final ModelSpec spec;
   private final TextTokenizer tokenizer;
   private final String device;
+  private final String weightsDtype;
 
   public RuntimeService(BatchingEngine batching, PromptResolver prompts, Limits limits, String device) {
+    this(batching, prompts, limits, device, "float32");
+  }
+
+  /** @param weightsDtype ModelInfo.weights_dtype: "float32", "bfloat16" or "float16" */
+  public RuntimeService(BatchingEngine batching, PromptResolver prompts, Limits limits, String device,
+      String weightsDtype) {
     this.engine = batching.engine();
     this.batching = batching;
     this.prompts = prompts;
@@ -72,6 +79,7 @@ public final class RuntimeService implements AutoCloseable {
     this.tokenizer = engine.tokenizer();
     this.encoder = new InputEncoder(tokenizer, spec, limits);
     this.device = device;
+    this.weightsDtype = weightsDtype;
   }
 
   public T5Engine engine() {
@@ -98,7 +106,7 @@ public final class RuntimeService implements AutoCloseable {
         .setDecoderStartTokenId(spec.decoderStartTokenId())
         .setMaxInputTokens(limits.maxInputTokens()).setMaxTargetTokens(limits.maxTargetTokens())
         .setMaxPromptLength(limits.maxPromptLength()).setMaxBatchExamples(limits.maxBatchExamples())
-        .setDevice(device).setWeightsDtype("float32")
+        .setDevice(device).setWeightsDtype(weightsDtype)
         .build();
   }
 

@@ -91,8 +91,13 @@ class HubDownloaderTest {
     hub.interruptOnce.add(sha);
     Path dir = downloader(false).fetch(model());
     assertArrayEquals(weights, Files.readAllBytes(dir.resolve("model.safetensors")));
+    // The server sends half the body and drops the connection; how much of that half reaches the client before the
+    // reset depends on the socket buffers, so the resume offset is anything in (0, half].
     int half = weights.length / 2;
-    assertTrue(hub.log.contains("GET /cdn/" + sha + " bytes=" + half + "-"), "resumed at byte " + half + ": " + hub.log);
+    String prefix = "GET /cdn/" + sha + " bytes=";
+    long resumedAt = hub.log.stream().filter(l -> l.startsWith(prefix) && l.endsWith("-"))
+        .mapToLong(l -> Long.parseLong(l.substring(prefix.length(), l.length() - 1))).findFirst().orElse(-1);
+    assertTrue(resumedAt > 0 && resumedAt <= half, "expected a Range resume within the first half: " + hub.log);
   }
 
   @Test
