@@ -1,5 +1,6 @@
 package io.promptune.trainer.api;
 
+import io.promptune.deploy.testing.EmbeddedDatabaseResource;
 import static io.promptune.trainer.api.TestClients.ALICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package io.promptune.trainer.api;
 
+import io.promptune.deploy.testing.EmbeddedDatabaseResource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

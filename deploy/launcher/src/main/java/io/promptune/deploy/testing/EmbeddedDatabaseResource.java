@@ -1,4 +1,4 @@
-package io.promptune.registry;
+package io.promptune.deploy.testing;
 
 import io.promptune.deploy.EmbeddedDatabase;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 
-/** Starts a real, temporary PostgreSQL for a Quarkus test run and points the datasource at it. */
+/**
+ * Starts a real, temporary PostgreSQL for a Quarkus test run and points the datasource at it. Shared by the
+ * services' tests (registry, trainer); quarkus-test-common is on their test classpath, so the launcher only
+ * compiles against it.
+ */
 public class EmbeddedDatabaseResource implements QuarkusTestResourceLifecycleManager {
 
   private EmbeddedDatabase database;
