@@ -4,18 +4,10 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 
 /** Everything under {@code promptune.gateway.*} (application.properties documents each key). */
 @ConfigMapping(prefix = "promptune.gateway")
 public interface GatewayConfig {
-
-  /** Inline API keys, each {@code name:role:sha256-hex-of-the-key}. */
-  Optional<List<String>> apiKeys();
-
-  /** Files holding more entries of the same form, one a line ({@code #} starts a comment); reread on change. */
-  Optional<List<String>> apiKeyFiles();
 
   /** Bare prompt names in inference requests resolve to this environment's alias. */
   @WithDefault("prod")

@@ -8,7 +8,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
 import io.promptune.api.CallerIdentity.Role;
@@ -21,6 +20,7 @@ import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.PublishVersionRequest;
 import io.promptune.api.v1.Tensor;
 import io.promptune.api.v1.VersionSelector;
+import io.promptune.testing.TestKeys;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -48,14 +48,23 @@ public abstract class RegistryTestSupport {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  /** No identity headers: the internal "system" caller, admin. */
+  /** The test service principal acting for itself (every right), as Promptune's own processes do. */
   protected PromptRegistryBlockingStub system() {
-    return PromptRegistryGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return PromptRegistryGrpc.newBlockingStub(channel).withInterceptors(TestKeys.bearer(TestKeys.SERVICE))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /** The test service principal forwarding {@code actor} with {@code role}, as the gateway does for a user. */
   protected PromptRegistryBlockingStub as(String actor, Role role) {
-    return system().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
-        new CallerIdentity(actor, role).toMetadata()));
+    return PromptRegistryGrpc.newBlockingStub(channel)
+        .withInterceptors(TestKeys.serviceActingFor(new CallerIdentity(actor, role)))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** A user principal calling with its own key ("test-<role>-key"), forwarding nothing. */
+  protected PromptRegistryBlockingStub withKey(String key) {
+    return PromptRegistryGrpc.newBlockingStub(channel).withInterceptors(TestKeys.bearer(key))
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   /** A prompt name no other test uses. */

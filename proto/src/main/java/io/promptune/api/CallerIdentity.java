@@ -3,9 +3,10 @@ package io.promptune.api;
 import io.grpc.Metadata;
 
 /**
- * Who is calling, as gRPC metadata. The gateway authenticates API keys and forwards the caller's name and
- * role in these headers; services trust them (they are reachable only from inside the deployment) and record
- * the actor in audit logs. A call without them is the internal actor "system" with the admin role.
+ * Who a call is for: an actor name and a role. A service learns it by authenticating the caller (service-common's
+ * AuthInterceptor); a Promptune service acting for somebody else forwards it in the metadata below, which the
+ * callee honours only because the caller authenticated as a {@code service} principal. Nothing trusts these headers
+ * on their own.
  */
 public record CallerIdentity(String actor, Role role) {
 
@@ -14,6 +15,7 @@ public record CallerIdentity(String actor, Role role) {
   public static final Metadata.Key<String> ROLE_KEY =
       Metadata.Key.of("promptune-role", Metadata.ASCII_STRING_MARSHALLER);
 
+  /** An internal actor with every right, for tools and tests that act for nobody in particular. */
   public static final CallerIdentity SYSTEM = new CallerIdentity("system", Role.ADMIN);
 
   /** Roles in increasing power: each includes the ones before it. */
@@ -30,23 +32,7 @@ public record CallerIdentity(String actor, Role role) {
     }
   }
 
-  /** Reads the identity from request headers; missing headers mean {@link #SYSTEM}. */
-  public static CallerIdentity from(Metadata headers) {
-    String actor = headers.get(ACTOR_KEY);
-    String role = headers.get(ROLE_KEY);
-    if (actor == null && role == null) {
-      return SYSTEM;
-    }
-    Role r;
-    try {
-      r = role == null ? Role.VIEWER : Role.parse(role);
-    } catch (IllegalArgumentException e) {
-      r = Role.VIEWER;
-    }
-    return new CallerIdentity(actor == null || actor.isBlank() ? "anonymous" : actor, r);
-  }
-
-  /** Headers carrying this identity, for clients. */
+  /** Headers carrying this identity, for a service forwarding it. */
   public Metadata toMetadata() {
     Metadata m = new Metadata();
     m.put(ACTOR_KEY, actor);

@@ -1,7 +1,13 @@
 package io.promptune.e2e;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.promptune.deploy.cli.LocalKeys;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -60,6 +66,7 @@ final class Deployment implements AutoCloseable {
   private ManagedChannel runtimeChannel;
   private ManagedChannel registryChannel;
   private ManagedChannel trainerChannel;
+  private String adminKey;
 
   Deployment(String name, Path home, int portOffset, Map<String, String> extraEnv) {
     this.name = name;
@@ -131,21 +138,65 @@ final class Deployment implements AutoCloseable {
     }
   }
 
+  /**
+   * An admin key of this deployment (registered in PROMPTUNE_HOME/keys/api-keys like `promptune keys create` does),
+   * which the test's own gRPC calls present.
+   */
+  String adminKey() throws IOException {
+    if (adminKey == null) {
+      String key = LocalKeys.newKey();
+      new LocalKeys(home).register("e2e-admin", "admin", key);
+      adminKey = key;
+    }
+    return adminKey;
+  }
+
+  /** A key with {@code role} named {@code name}, registered now. */
+  String createKey(String name, String role) throws IOException {
+    String key = LocalKeys.newKey();
+    new LocalKeys(home).register(name, role, key);
+    return key;
+  }
+
+  /** The plain channel to a service's gRPC port ({@code 9101}, {@code 9102}, {@code 9103}), no credential attached. */
+  ManagedChannel rawChannel(int defaultPort) {
+    return switch (defaultPort) {
+      case 9101 -> runtimeChannel;
+      case 9102 -> registryChannel;
+      case 9103 -> trainerChannel;
+      default -> throw new IllegalArgumentException("no channel for port " + defaultPort);
+    };
+  }
+
+  static ClientInterceptor bearer(String key) {
+    Metadata m = new Metadata();
+    m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+    return MetadataUtils.newAttachHeadersInterceptor(m);
+  }
+
+  private Channel authed(ManagedChannel c) {
+    try {
+      return ClientInterceptors.intercept(c, bearer(adminKey()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private ManagedChannel channel(int defaultPort) {
     return NettyChannelBuilder.forAddress("127.0.0.1", grpcPort(defaultPort)).usePlaintext()
         .maxInboundMessageSize(64 << 20).build();
   }
 
   ModelRuntimeGrpc.ModelRuntimeBlockingStub runtime() {
-    return ModelRuntimeGrpc.newBlockingStub(runtimeChannel).withDeadlineAfter(120, TimeUnit.SECONDS);
+    return ModelRuntimeGrpc.newBlockingStub(authed(runtimeChannel)).withDeadlineAfter(120, TimeUnit.SECONDS);
   }
 
   PromptRegistryGrpc.PromptRegistryBlockingStub registry() {
-    return PromptRegistryGrpc.newBlockingStub(registryChannel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    return PromptRegistryGrpc.newBlockingStub(authed(registryChannel)).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   TrainerGrpc.TrainerBlockingStub trainer() {
-    return TrainerGrpc.newBlockingStub(trainerChannel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    return TrainerGrpc.newBlockingStub(authed(trainerChannel)).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   // ---------------------------------------------------------------- processes
@@ -177,7 +228,7 @@ final class Deployment implements AutoCloseable {
   /** UploadDataset over the real client stream: a header, then the files in chunks of at most 16 KiB. */
   Dataset uploadJsonl(String datasetName, String train, String validation) throws Exception {
     CompletableFuture<Dataset> answer = new CompletableFuture<>();
-    StreamObserver<UploadDatasetRequest> up = TrainerGrpc.newStub(trainerChannel)
+    StreamObserver<UploadDatasetRequest> up = TrainerGrpc.newStub(authed(trainerChannel))
         .withDeadlineAfter(60, TimeUnit.SECONDS).uploadDataset(new StreamObserver<>() {
           @Override
           public void onNext(Dataset d) {
@@ -230,7 +281,7 @@ final class Deployment implements AutoCloseable {
    */
   List<JobEvent> watchToEnd(String jobId, Duration timeout) {
     List<JobEvent> events = new ArrayList<>();
-    Iterator<JobEvent> it = TrainerGrpc.newBlockingStub(trainerChannel).withWaitForReady()
+    Iterator<JobEvent> it = TrainerGrpc.newBlockingStub(authed(trainerChannel)).withWaitForReady()
         .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).setFromSequence(0).build());
     try {

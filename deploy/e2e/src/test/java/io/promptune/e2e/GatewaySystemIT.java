@@ -108,7 +108,7 @@ class GatewaySystemIT {
   void consoleShowsALiveLossCurveAndPromotes() throws Exception {
     Assumptions.assumeTrue(Chromium.available(), "Chromium is not installed at " + Chromium.BINARY
         + " (apt-get install -y chromium); skipping the browser test of the web console");
-    String key = Files.readString(home.resolve("gateway/cli.key")).strip();
+    String key = Files.readString(home.resolve("keys/cli.key")).strip();
     Cli.Result submitted = cli.run("train", "--dataset", "demo-sentiment", "--output-prompt", "browser-sentiment",
         "--steps", "80", "--prompt-length", "8", "--batch-size", "8", "--eval-interval", "20", "--labels",
         "positive,negative", "--input-template", "{input}", "--target-template", "{target}", "--detach");

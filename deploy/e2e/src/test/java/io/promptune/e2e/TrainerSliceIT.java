@@ -64,6 +64,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,9 +86,6 @@ class TrainerSliceIT {
   static final int EVAL_INTERVAL = 6;
   static final long SEED = 11;
 
-  @TempDir
-  static Path home;
-
   static Deployment deployment;
 
   @RegisterExtension
@@ -102,16 +100,8 @@ class TrainerSliceIT {
   static PromptVersion v2;
 
   @BeforeAll
-  static void up() throws Exception {
-    deployment = new Deployment("TrainerSliceIT", home, 30200, Map.of());
-    deployment.up();
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    if (deployment != null) {
-      deployment.close();
-    }
+  static void up(ExtensionContext context) {
+    deployment = SharedDeployment.get(context);
   }
 
   @Test

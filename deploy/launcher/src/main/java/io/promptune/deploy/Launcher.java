@@ -32,6 +32,7 @@ public final class Launcher {
   private final Path home;
   private final Topology topology;
   private final ProcessSupervisor supervisor;
+  private final io.promptune.deploy.cli.LocalKeys keys;
   private final Map<String, String> environment;
   private final PrintStream out;
 
@@ -41,6 +42,7 @@ public final class Launcher {
     this.environment = Map.copyOf(environment);
     this.topology = new Topology(environment::get);
     this.supervisor = new ProcessSupervisor(this.home);
+    this.keys = new io.promptune.deploy.cli.LocalKeys(this.home);
     this.out = out;
   }
 
@@ -95,6 +97,8 @@ public final class Launcher {
         cmd.add(runner.toString());
         Map<String, String> env = new HashMap<>(shared);
         env.putAll(s.env());
+        // Each service authenticates to the others with its own key (a service principal), made here if missing.
+        env.put("PROMPTUNE_SERVICE_KEY_FILE", keys.ensureServiceKey(s.name()).toString());
         logStarts.put(s.name(), logSize(s.name()));
         supervisor.start(s.name(), cmd, env);
         startedNow.add(s.name());

@@ -1,5 +1,7 @@
 package io.promptune.gateway.api;
 
+import io.promptune.api.CallerIdentity.Role;
+import io.promptune.gateway.auth.RequiresRole;
 import io.promptune.api.v1.ListAuditEventsRequest;
 import io.promptune.api.v1.ListEnvironmentsRequest;
 import io.promptune.gateway.GatewayConfig;
@@ -20,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The environments in promotion order, and the audit log of promotions and publications. */
+@RequiresRole(Role.VIEWER)
 @Path("/v1")
 @Blocking
 @Tag(name = "environments")

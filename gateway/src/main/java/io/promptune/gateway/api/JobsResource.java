@@ -41,6 +41,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 /** Training jobs: submit, list, get, cancel, and their progress (stored events, or live as server-sent events). */
+@RequiresRole(Role.VIEWER)
 @Path("/v1/jobs")
 @Blocking
 @Tag(name = "jobs")

@@ -1,5 +1,7 @@
 package io.promptune.gateway.api;
 
+import io.promptune.api.CallerIdentity.Role;
+import io.promptune.gateway.auth.RequiresRole;
 import io.promptune.api.v1.GetModelInfoRequest;
 import io.promptune.api.v1.ModelInfo;
 import io.promptune.gateway.backend.Backends;
@@ -11,6 +13,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The frozen model the runtime has loaded. */
+@RequiresRole(Role.VIEWER)
 @Path("/v1/model")
 @Blocking
 @Tag(name = "inference")

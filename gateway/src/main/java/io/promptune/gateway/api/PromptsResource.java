@@ -46,6 +46,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 /** Prompts, their versions and their environment aliases (promotion and rollback). */
+@RequiresRole(Role.VIEWER)
 @Path("/v1/prompts")
 @Blocking
 @Tag(name = "prompts")

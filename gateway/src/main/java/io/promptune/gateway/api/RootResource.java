@@ -1,5 +1,7 @@
 package io.promptune.gateway.api;
 
+import io.promptune.api.CallerIdentity.Role;
+import io.promptune.gateway.auth.RequiresRole;
 import io.promptune.gateway.auth.Caller;
 import io.promptune.gateway.auth.Public;
 import jakarta.inject.Inject;
@@ -13,6 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** GET /v1: what this is and where to look next; GET /v1/whoami: the caller's key name and role. */
+@RequiresRole(Role.VIEWER)
 @Path("/v1")
 @Tag(name = "meta")
 public class RootResource {

@@ -1,5 +1,7 @@
 package io.promptune.gateway.api;
 
+import io.promptune.api.CallerIdentity.Role;
+import io.promptune.gateway.auth.RequiresRole;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.promptune.api.v1.ExportPeftRequest;
@@ -25,6 +27,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** One version by reference: an id, {@code name:N} or {@code name@env}; its lineage; its PEFT export. */
+@RequiresRole(Role.VIEWER)
 @Path("/v1/versions")
 @Blocking
 @Tag(name = "prompts")

@@ -7,8 +7,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * The least role a REST method needs. Methods without it need {@link Role#VIEWER} (any valid key); methods marked
- * {@link Public} need no key.
+ * The least role a REST method needs, on the method or its class (the method's wins). A resource method with neither
+ * this nor {@link Public} is refused for everybody (default deny), and the route-table test fails on it.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.METHOD, ElementType.TYPE})

@@ -43,6 +43,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
  * Datasets: upload (the file itself as the body with query parameters, or multipart/form-data with a train and an
  * optional validation file), list and get.
  */
+@RequiresRole(Role.VIEWER)
 @Path("/v1/datasets")
 @Blocking
 @Tag(name = "datasets")

@@ -1,5 +1,7 @@
 package io.promptune.gateway.inference;
 
+import io.promptune.api.CallerIdentity.Role;
+import io.promptune.gateway.auth.RequiresRole;
 import io.promptune.api.v1.FinishReason;
 import io.promptune.api.v1.GenerateInput;
 import io.promptune.api.v1.ScoreExample;
@@ -28,6 +30,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Inference with registry prompts: generate text, or score candidate targets (rank classification). */
+@RequiresRole(Role.VIEWER)
 @Path("/v1")
 @Blocking
 @Tag(name = "inference")

@@ -31,6 +31,10 @@ public class FakeBackends implements QuarkusTestResourceLifecycleManager {
 
   /** The identity metadata of the last call any fake received. */
   public static final AtomicReference<CallerIdentity> LAST_CALLER = new AtomicReference<>();
+  /** The authorization header of the last call that forwarded an identity: the gateway's own service key. */
+  public static final AtomicReference<String> LAST_AUTHORIZATION = new AtomicReference<>();
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   public static final FakeRegistry REGISTRY = new FakeRegistry();
   public static final FakeTrainer TRAINER = new FakeTrainer();
@@ -72,7 +76,9 @@ public class FakeBackends implements QuarkusTestResourceLifecycleManager {
       public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata headers,
           io.grpc.ServerCallHandler<Q, R> next) {
         if (headers.get(CallerIdentity.ACTOR_KEY) != null) {
-          LAST_CALLER.set(CallerIdentity.from(headers));
+          LAST_CALLER.set(new CallerIdentity(headers.get(CallerIdentity.ACTOR_KEY),
+              CallerIdentity.Role.parse(headers.get(CallerIdentity.ROLE_KEY))));
+          LAST_AUTHORIZATION.set(headers.get(AUTHORIZATION));
         }
         return Contexts.interceptCall(io.grpc.Context.current(), call, headers, next);
       }

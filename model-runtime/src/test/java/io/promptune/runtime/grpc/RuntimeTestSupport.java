@@ -1,5 +1,6 @@
 package io.promptune.runtime.grpc;
 
+import io.promptune.testing.TestKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +57,8 @@ public final class RuntimeTestSupport {
   }
 
   public static ModelRuntimeGrpc.ModelRuntimeBlockingStub stub() {
-    return ModelRuntimeGrpc.newBlockingStub(channel()).withDeadlineAfter(120, TimeUnit.SECONDS);
+    return ModelRuntimeGrpc.newBlockingStub(channel()).withInterceptors(TestKeys.bearer(TestKeys.SERVICE))
+        .withDeadlineAfter(120, TimeUnit.SECONDS);
   }
 
   public static Text text(String s) {

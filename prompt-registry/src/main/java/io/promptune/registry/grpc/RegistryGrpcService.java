@@ -31,7 +31,7 @@ import io.promptune.api.v1.RollbackRequest;
 import io.promptune.registry.domain.Page;
 import io.promptune.registry.domain.PromotionOutcome;
 import io.promptune.registry.peft.PeftService;
-import io.promptune.registry.security.CallerContext;
+import io.promptune.common.auth.CallerContext;
 import io.promptune.registry.service.AuditService;
 import io.promptune.registry.service.EnvironmentService;
 import io.promptune.registry.service.LineageService;

@@ -44,6 +44,10 @@ public class PromptService {
           + " characters; at most " + MAX_DESCRIPTION_LENGTH + " are allowed");
     }
     String effectiveOwner = owner.isBlank() ? caller.actor() : owner.strip();
+    if (!effectiveOwner.equals(caller.actor())) {
+      // The owner is an identity claim like any other: only an admin may record somebody else.
+      Permissions.require(caller, Role.ADMIN, "creating a prompt owned by somebody else ('" + effectiveOwner + "')");
+    }
     return db.inTransaction(c -> {
       Prompt created = prompts.insertIfAbsent(c, name, task, description, effectiveOwner)
           .orElseThrow(() -> alreadyExists(name));

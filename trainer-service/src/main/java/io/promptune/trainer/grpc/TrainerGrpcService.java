@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
+import io.promptune.common.auth.CallerContext;
 import io.promptune.api.v1.CancelJobRequest;
 import io.promptune.api.v1.Dataset;
 import io.promptune.api.v1.ErrorReason;
@@ -58,7 +59,7 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   @Override
   @Blocking
   public StreamObserver<UploadDatasetRequest> uploadDataset(StreamObserver<Dataset> response) {
-    CallerIdentity caller = CallerInterceptor.current();
+    CallerIdentity caller = CallerContext.current();
     DatasetUpload upload = datasets.newUpload();
     return new StreamObserver<>() {
       private boolean failed;
@@ -106,7 +107,7 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   @Override
   @Blocking
   public void submitJob(SubmitJobRequest request, StreamObserver<Job> response) {
-    unary(response, () -> jobs.submit(request.getSpec(), CallerInterceptor.current()));
+    unary(response, () -> jobs.submit(request.getSpec(), CallerContext.current()));
   }
 
   @Override
@@ -124,7 +125,7 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   @Override
   @Blocking
   public void cancelJob(CancelJobRequest request, StreamObserver<Job> response) {
-    unary(response, () -> jobs.cancel(request, CallerInterceptor.current()));
+    unary(response, () -> jobs.cancel(request, CallerContext.current()));
   }
 
   @Override

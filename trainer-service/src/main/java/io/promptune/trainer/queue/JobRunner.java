@@ -3,6 +3,7 @@ package io.promptune.trainer.queue;
 import io.grpc.StatusRuntimeException;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
+import io.promptune.common.auth.CallerContext;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.EvalEvent;
 import io.promptune.api.v1.JobEvent;
@@ -102,7 +103,9 @@ public final class JobRunner {
       }
     }, hb, hb, TimeUnit.MILLISECONDS);
     try {
-      runJob();
+      // Every call this job makes (runtime steps, registry reads and publishing) is made for its submitter: the
+      // service credentials forward this identity, so audit and the runtime's per-principal limits see the person.
+      CallerContext.with(new CallerIdentity(job.submittedBy(), CallerIdentity.Role.TRAINER)).run(this::runJob);
     } catch (NonFiniteException e) {
       fail(ErrorReason.NON_FINITE, e.getMessage());
     } catch (Retrier.Aborted e) {

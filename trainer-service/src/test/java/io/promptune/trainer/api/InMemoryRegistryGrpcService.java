@@ -7,7 +7,7 @@ import io.promptune.api.v1.ListVersionsResponse;
 import io.promptune.api.v1.PromptRegistryGrpc;
 import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.PublishVersionRequest;
-import io.promptune.trainer.grpc.CallerInterceptor;
+import io.promptune.common.auth.CallerContext;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import java.util.function.Supplier;
@@ -31,18 +31,18 @@ public class InMemoryRegistryGrpcService extends PromptRegistryGrpc.PromptRegist
   @Override
   @Blocking
   public void getVersion(GetVersionRequest request, StreamObserver<PromptVersion> out) {
-    answer(out, () -> Backends.REGISTRY.getVersion(request, CallerInterceptor.current()));
+    answer(out, () -> Backends.REGISTRY.getVersion(request, CallerContext.current()));
   }
 
   @Override
   @Blocking
   public void publishVersion(PublishVersionRequest request, StreamObserver<PromptVersion> out) {
-    answer(out, () -> Backends.REGISTRY.publishVersion(request, CallerInterceptor.current()));
+    answer(out, () -> Backends.REGISTRY.publishVersion(request, CallerContext.current()));
   }
 
   @Override
   @Blocking
   public void listVersions(ListVersionsRequest request, StreamObserver<ListVersionsResponse> out) {
-    answer(out, () -> Backends.REGISTRY.listVersions(request, CallerInterceptor.current()));
+    answer(out, () -> Backends.REGISTRY.listVersions(request, CallerContext.current()));
   }
 }

@@ -1,6 +1,7 @@
 package io.promptune.trainer.api;
 
-import io.promptune.deploy.testing.EmbeddedDatabaseResource;
+import io.promptune.testing.TestKeys;
+import io.promptune.testing.EmbeddedDatabaseResource;
 import static io.promptune.trainer.api.TestClients.ALICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.promptune.api.v1.CancelJobRequest;
 import io.promptune.api.v1.Dataset;
@@ -271,7 +271,7 @@ class JobLifecycleTest {
   private CompletableFuture<List<JobEvent>> watch(String jobId, long from) {
     CompletableFuture<List<JobEvent>> result = new CompletableFuture<>();
     List<JobEvent> got = new ArrayList<>();
-    TrainerGrpc.newStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(ALICE.toMetadata()))
+    TrainerGrpc.newStub(ch).withInterceptors(TestKeys.serviceActingFor(ALICE))
         .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).setFromSequence(from).build(), new StreamObserver<>() {
           @Override
           public void onNext(JobEvent e) {

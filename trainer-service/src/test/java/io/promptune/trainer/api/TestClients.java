@@ -1,10 +1,10 @@
 package io.promptune.trainer.api;
 
+import io.promptune.testing.TestKeys;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
@@ -33,7 +33,7 @@ public final class TestClients {
   }
 
   public static TrainerGrpc.TrainerBlockingStub trainer(ManagedChannel ch, CallerIdentity who) {
-    return TrainerGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(who.toMetadata()))
+    return TrainerGrpc.newBlockingStub(ch).withInterceptors(TestKeys.serviceActingFor(who))
         .withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
@@ -44,7 +44,7 @@ public final class TestClients {
   public static Dataset upload(ManagedChannel ch, CallerIdentity who, DatasetHeader header, String train,
       String validation, int chunk) {
     CompletableFuture<Dataset> result = new CompletableFuture<>();
-    var stub = TrainerGrpc.newStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(who.toMetadata()));
+    var stub = TrainerGrpc.newStub(ch).withInterceptors(TestKeys.serviceActingFor(who));
     StreamObserver<UploadDatasetRequest> req = stub.uploadDataset(new StreamObserver<>() {
       @Override
       public void onNext(Dataset d) {

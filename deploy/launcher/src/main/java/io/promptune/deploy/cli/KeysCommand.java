@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** promptune keys create | list: API keys of the local deployment. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
-    description = "API keys of the local deployment (the gateway's key file under PROMPTUNE_HOME).",
+    description = "API keys of the local deployment (PROMPTUNE_HOME/keys/api-keys, read by every service).",
     subcommands = {KeysCommand.Create.class, KeysCommand.List.class})
 public final class KeysCommand implements Runnable {
 
@@ -17,8 +17,8 @@ public final class KeysCommand implements Runnable {
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true,
-      description = "Create a key: prints it once, and adds only its sha256 to PROMPTUNE_HOME/gateway/api-keys (the "
-          + "running gateway picks it up within seconds).",
+      description = "Create a key: prints it once, and adds only its sha256 to PROMPTUNE_HOME/keys/api-keys (every "
+          + "running service picks it up within seconds; it works over REST and gRPC).",
       footer = {"", "Example:", "  export PROMPTUNE_API_KEY=$(promptune keys create --name ci --role trainer)"})
   static final class Create implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "local-admin", description = "Who the key belongs to (audit logs show "
@@ -29,7 +29,7 @@ public final class KeysCommand implements Runnable {
         + "admin).")
     String role;
 
-    @Option(names = "--save", description = "Also keep the key for this CLI (PROMPTUNE_HOME/gateway/cli.key, mode "
+    @Option(names = "--save", description = "Also keep the key for this CLI (PROMPTUNE_HOME/keys/cli.key, mode "
         + "600), used when no --api-key / PROMPTUNE_API_KEY is given.")
     boolean save;
 

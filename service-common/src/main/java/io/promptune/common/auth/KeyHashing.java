@@ -1,12 +1,16 @@
-package io.promptune.gateway.auth;
+package io.promptune.common.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
 
-/** sha256 of an API key, the only form in which keys are stored or compared. */
+/** API keys: how new ones are made and the sha256 form, the only one in which keys are stored or compared. */
 public final class KeyHashing {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private KeyHashing() {}
 
@@ -20,5 +24,12 @@ public final class KeyHashing {
 
   public static String sha256Hex(String key) {
     return HexFormat.of().formatHex(sha256(key));
+  }
+
+  /** A new random key: 32 bytes, URL-safe base64, prefixed "pt_" so a leak scanner can recognise it. */
+  public static String newKey() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return "pt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 }

@@ -1,4 +1,4 @@
-package io.promptune.deploy.testing;
+package io.promptune.testing;
 
 import io.promptune.deploy.EmbeddedDatabase;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -8,8 +8,7 @@ import java.util.Map;
 
 /**
  * Starts a real, temporary PostgreSQL for a Quarkus test run and points the datasource at it. Shared by the
- * services' tests (registry, trainer); quarkus-test-common is on their test classpath, so the launcher only
- * compiles against it.
+ * services' tests (registry, trainer).
  */
 public class EmbeddedDatabaseResource implements QuarkusTestResourceLifecycleManager {
 

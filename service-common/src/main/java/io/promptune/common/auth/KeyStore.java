@@ -1,28 +1,26 @@
-package io.promptune.gateway.auth;
+package io.promptune.common.auth;
 
-import io.promptune.gateway.GatewayConfig;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * The API keys the deployer configured: inline entries ({@code promptune.gateway.api-keys}) and key files
- * ({@code promptune.gateway.api-key-files}), which are reread when they change so keys can be added or revoked
- * without a restart. Keys are looked up by their sha256; neither keys nor hashes are ever logged.
+ * The API keys every service accepts: inline entries and key files of {@code name:role:sha256hex} lines ('#'
+ * comments). Files are reread within two seconds of a change, so keys are added or revoked without a restart (a
+ * mounted Kubernetes Secret updates the same way). Keys are looked up by their sha256; neither keys nor hashes are
+ * ever logged.
  */
-@ApplicationScoped
-public class ApiKeyRegistry {
+public final class KeyStore {
 
-  private static final Logger LOG = Logger.getLogger(ApiKeyRegistry.class);
+  private static final Logger LOG = Logger.getLogger(KeyStore.class);
   private static final long RECHECK_NANOS = 2_000_000_000L;
 
   private final List<ApiKey> inline;
@@ -31,12 +29,8 @@ public class ApiKeyRegistry {
 
   private record Snapshot(Map<String, ApiKey> byHash, Map<Path, String> fileStamps, long checkedAt) {}
 
-  @jakarta.inject.Inject
-  public ApiKeyRegistry(GatewayConfig config) {
-    this(config.apiKeys().orElse(List.of()), config.apiKeyFiles().orElse(List.of()));
-  }
-
-  ApiKeyRegistry(List<String> inlineEntries, List<String> keyFiles) {
+  /** Throws IllegalStateException naming the bad inline entry (a configuration error stops the start). */
+  public KeyStore(List<String> inlineEntries, List<Path> keyFiles) {
     List<ApiKey> parsed = new ArrayList<>();
     for (String entry : inlineEntries) {
       if (entry.isBlank()) {
@@ -45,21 +39,20 @@ public class ApiKeyRegistry {
       try {
         parsed.add(ApiKey.parse(entry));
       } catch (IllegalArgumentException e) {
-        throw new IllegalStateException("promptune.gateway.api-keys: " + e.getMessage());
+        throw new IllegalStateException("promptune.auth.keys: " + e.getMessage());
       }
     }
     this.inline = List.copyOf(parsed);
-    this.files = keyFiles.stream().filter(s -> !s.isBlank()).map(Path::of).toList();
+    this.files = List.copyOf(keyFiles);
     this.snapshot = load();
     LOG.infof("API keys: %d inline, %d from %s", inline.size(), snapshot.byHash.size() - inline.size(), files);
   }
 
-  /** The key whose sha256 matches, if any. */
-  public Optional<ApiKey> authenticate(String presented) {
-    Snapshot s = current();
+  /** The principal whose key's sha256 matches, if any. */
+  public Optional<Principal> authenticate(String presented) {
     byte[] hash = KeyHashing.sha256(presented);
-    ApiKey k = s.byHash.get(java.util.HexFormat.of().formatHex(hash));
-    return k != null && MessageDigest.isEqual(k.sha256(), hash) ? Optional.of(k) : Optional.empty();
+    ApiKey k = current().byHash.get(HexFormat.of().formatHex(hash));
+    return k != null && MessageDigest.isEqual(k.sha256(), hash) ? Optional.of(k.principal()) : Optional.empty();
   }
 
   /** Whether any key is configured at all (to tell the caller what is wrong). */
@@ -73,8 +66,11 @@ public class ApiKeyRegistry {
       synchronized (this) {
         s = snapshot;
         if (System.nanoTime() - s.checkedAt > RECHECK_NANOS) {
-          s = stamps().equals(s.fileStamps) ? new Snapshot(s.byHash, s.fileStamps, System.nanoTime()) : load();
-          if (s.byHash.size() != snapshot.byHash.size() || !s.fileStamps.equals(snapshot.fileStamps)) {
+          Map<Path, String> stamps = stamps();
+          if (stamps.equals(s.fileStamps)) {
+            s = new Snapshot(s.byHash, s.fileStamps, System.nanoTime());
+          } else {
+            s = load();
             LOG.infof("API key files changed: %d keys now", s.byHash.size());
           }
           snapshot = s;
@@ -88,8 +84,7 @@ public class ApiKeyRegistry {
     Map<Path, String> m = new HashMap<>();
     for (Path f : files) {
       try {
-        FileTime t = Files.getLastModifiedTime(f);
-        m.put(f, t.toMillis() + "/" + Files.size(f));
+        m.put(f, Files.getLastModifiedTime(f).toMillis() + "/" + Files.size(f));
       } catch (IOException e) {
         m.put(f, "absent");
       }
@@ -101,7 +96,7 @@ public class ApiKeyRegistry {
     Map<Path, String> stamps = stamps();
     Map<String, ApiKey> byHash = new HashMap<>();
     for (ApiKey k : inline) {
-      byHash.put(java.util.HexFormat.of().formatHex(k.sha256()), k);
+      byHash.put(k.hex(), k);
     }
     for (Path f : files) {
       if (!Files.isRegularFile(f)) {
@@ -121,7 +116,7 @@ public class ApiKeyRegistry {
         }
         try {
           ApiKey k = ApiKey.parse(line);
-          byHash.put(java.util.HexFormat.of().formatHex(k.sha256()), k);
+          byHash.put(k.hex(), k);
         } catch (IllegalArgumentException e) {
           LOG.warnf("%s:%d ignored: %s", f, i + 1, e.getMessage());
         }
