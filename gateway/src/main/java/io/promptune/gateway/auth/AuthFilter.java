@@ -18,8 +18,9 @@ import java.lang.reflect.Method;
  */
 public class AuthFilter {
 
+  // A provider: REST filters are built at static init, before runtime configuration (the key store's) exists.
   @Inject
-  Authenticator authenticator;
+  jakarta.inject.Provider<Authenticator> authenticator;
 
   @Inject
   AuthEvents events;
@@ -37,11 +38,11 @@ public class AuthFilter {
     if ((header == null || header.isBlank()) && request.getHeaderString("X-API-Key") != null) {
       header = "Bearer " + request.getHeaderString("X-API-Key").strip();
     }
-    Authenticator.Result auth = authenticator.authenticateBearer(header);
+    Authenticator.Result auth = authenticator.get().authenticateBearer(header);
     if (!auth.ok()) {
       events.failed(auth.failure());
       throw ApiError.unauthenticated(auth.failure() == Authenticator.Failure.MISSING_CREDENTIAL
-          && !authenticator.keys().isEmpty()
+          && !authenticator.get().keys().isEmpty()
           ? "Missing API key: send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')." : auth.message());
     }
     CallerIdentity identity = auth.principal().identity();

@@ -78,7 +78,7 @@ class AuthenticationApiTest extends RegistryTestSupport {
     assertEquals("test-operator", r.getEvent().getActor());
     List<AuditEvent> events = system().listAuditEvents(ListAuditEventsRequest.newBuilder().setPromptName(p).build())
         .getEventsList();
-    assertEquals(List.of("test-trainer", "test-operator"),
+    assertEquals(List.of("test-operator", "test-trainer"),
         events.stream().map(AuditEvent::getActor).distinct().sorted().toList());
     // Naming somebody else as owner is an admin's act, whatever the headers say.
     assertFails(Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED,

@@ -120,8 +120,8 @@ class PromotionApiTest extends RegistryTestSupport {
     promote(operator(), p, "dev", 2);
     assertFails(Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED, () -> as("tom", Role.TRAINER)
         .rollback(RollbackRequest.newBuilder().setPromptName(p).setEnvironment("dev").build()));
-    // No headers at all: the internal admin.
-    assertEquals("system", promote(system(), p, "staging", 2).getEvent().getActor());
+    // A service principal acting for nobody is itself, with every right.
+    assertEquals("test-service", promote(system(), p, "staging", 2).getEvent().getActor());
   }
 
   @Test
