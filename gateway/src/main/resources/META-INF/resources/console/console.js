@@ -287,8 +287,9 @@ async function promptView(name) {
   const force = h('input', { id: 'promote-force', type: 'checkbox' });
   const act = async (what, path, body) => {
     try {
-      await api('POST', path, body);
-      toast(what + ' done.');
+      const r = await api('POST', path, body);
+      toast(r && r.changed === false ? what + ': the environment already holds that version; nothing changed.'
+        : what + ' done.');
       await promptView(name);
     } catch (e) { toast(e.message, true); }
   };

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promptune.api.CallerIdentity;
@@ -34,11 +35,21 @@ class ApiFlowTest {
         .body("{\"version\":2,\"reason\":\"good eval\",\"expected_current_version_id\":\"" + FakeRegistry.V1 + "\"}")
         .post("/v1/prompts/sentiment/environments/staging/promote").then().statusCode(200)
         .body("alias.environment", equalTo("staging")).body("alias.version_number", equalTo(2))
+        .body("changed", equalTo(true))
         .body("event.reason", equalTo("good eval")).body("event.action", equalTo("promote"));
     var req = FakeBackends.REGISTRY.lastPromote.get();
     assertEquals(2, req.getVersionNumber());
     assertEquals(FakeRegistry.V1, req.getExpectedCurrentVersionId());
     assertEquals(new CallerIdentity("test-operator", CallerIdentity.Role.OPERATOR), FakeBackends.LAST_CALLER.get());
+  }
+
+  @Test
+  void promotingToTheVersionAlreadyThereAnswersChangedFalseWithoutAnEvent() {
+    String body = as("operator").contentType("application/json").body("{\"version\":2}")
+        .post("/v1/prompts/sentiment/environments/dev/promote").then().statusCode(200)
+        .body("alias.environment", equalTo("dev")).body("alias.version_number", equalTo(2))
+        .body("changed", equalTo(false)).extract().asString();
+    assertFalse(body.contains("\"event\""), "a no-op carries no audit event: " + body);
   }
 
   @Test
@@ -175,6 +186,7 @@ class ApiFlowTest {
     }
     assertTrue(doc.contains("max_steps"), "schemas use the JSON (snake_case) names");
     assertTrue(doc.contains("bearer"), "the API-key scheme is documented");
+    assertTrue(doc.contains("already held the version (a no-op"), "the promotion answer documents changed=false");
   }
 
   @Test

@@ -158,7 +158,9 @@ public class PromptsResource {
   @Path("{name}/environments/{env}/promote")
   @RequiresRole(Role.OPERATOR)
   @Operation(summary = "Point an environment at a version", description = "Needs the operator role; force (skip "
-      + "the environment order and compatibility checks) needs admin. Audited.")
+      + "the environment order and compatibility checks) needs admin. Audited. Asking for the version the "
+      + "environment already holds is a no-op: 200 with changed=false and no event (nothing moved, nothing "
+      + "audited).")
   public PromotionJson promote(@PathParam("name") String name, @PathParam("env") String env, Promote body) {
     if (body == null || (body.versionId() == null) == (body.version() == null)) {
       throw ApiError.invalidField("version", "Give exactly one of 'version' (the number, e.g. 3) or 'version_id'.");
@@ -184,7 +186,7 @@ public class PromptsResource {
   @Path("{name}/environments/{env}/rollback")
   @RequiresRole(Role.OPERATOR)
   @Operation(summary = "Point an environment back at its previous version", description = "Needs the operator "
-      + "role. Audited.")
+      + "role. Audited; always moves the alias (changed=true with the event), or fails with NOTHING_TO_ROLL_BACK.")
   public PromotionJson rollback(@PathParam("name") String name, @PathParam("env") String env, Rollback body) {
     RollbackRequest.Builder b = RollbackRequest.newBuilder().setPromptName(name).setEnvironment(env);
     if (body != null) {

@@ -19,6 +19,7 @@ import io.promptune.gateway.errors.ApiError;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** JSON shapes of the registry's messages, and their mapping from proto. */
 public final class RegistryJson {
@@ -134,10 +135,21 @@ public final class RegistryJson {
     }
   }
 
-  public record PromotionJson(AliasJson alias, AuditEventJson event) {
+  /**
+   * Answer of promote and rollback. {@code changed} is false when the environment already held the asked-for
+   * version: nothing moved, nothing was audited, and there is no {@code event} (the event that put the version there
+   * belongs to whoever moved it; see GET /v1/audit).
+   */
+  public record PromotionJson(
+      @Schema(description = "What the environment points at after the call.") AliasJson alias,
+      @Schema(description = "True when this call moved the alias and appended `event`; false when the environment "
+          + "already held the version (a no-op: nothing changed, nothing audited, no `event`). A rollback always "
+          + "moves.") boolean changed,
+      @Schema(description = "The audit event this call appended; absent when `changed` is false.")
+      AuditEventJson event) {
 
     public static PromotionJson of(PromotionResult r) {
-      return new PromotionJson(r.hasAlias() ? AliasJson.of(r.getAlias()) : null,
+      return new PromotionJson(r.hasAlias() ? AliasJson.of(r.getAlias()) : null, r.getChanged(),
           r.hasEvent() ? AuditEventJson.of(r.getEvent()) : null);
     }
   }

@@ -156,9 +156,15 @@ public class FakeRegistry extends PromptRegistryGrpc.PromptRegistryImplBase {
       out.onError(ApiErrors.error(Status.Code.ABORTED, ErrorReason.CONFLICT, "staging points at another version"));
       return;
     }
-    out.onNext(PromotionResult.newBuilder()
-        .setAlias(Alias.newBuilder().setPromptName("sentiment").setEnvironment(request.getEnvironment())
-            .setVersionId(V2).setVersionNumber(2))
+    Alias alias = Alias.newBuilder().setPromptName("sentiment").setEnvironment(request.getEnvironment())
+        .setVersionId(V2).setVersionNumber(2).build();
+    if (request.getEnvironment().equals("dev")) {
+      // dev holds version 2 already (see listAliases): the registry answers a no-op, without an event.
+      out.onNext(PromotionResult.newBuilder().setAlias(alias).setChanged(false).build());
+      out.onCompleted();
+      return;
+    }
+    out.onNext(PromotionResult.newBuilder().setAlias(alias).setChanged(true)
         .setEvent(AuditEvent.newBuilder().setId(7).setAction(AuditAction.PROMOTE).setPromptName("sentiment")
             .setEnvironment(request.getEnvironment()).setToVersionId(V2).setReason(request.getReason())
             .setForced(request.getForce()))

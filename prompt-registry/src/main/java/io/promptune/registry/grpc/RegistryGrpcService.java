@@ -190,8 +190,9 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
   }
 
   private static PromotionResult result(PromotionOutcome o) {
-    return PromotionResult.newBuilder().setAlias(ToProto.alias(o.alias())).setEvent(ToProto.event(o.event()))
-        .build();
+    var b = PromotionResult.newBuilder().setAlias(ToProto.alias(o.alias())).setChanged(o.changed());
+    o.event().ifPresent(e -> b.setEvent(ToProto.event(e)));
+    return b.build();
   }
 
   /** Computes the answer, then sends it or the error; errors thrown while mapping are caught too. */

@@ -98,8 +98,9 @@ public class PromotionService {
       checkExpected(expected, current, promptName, environment);
 
       if (current.isPresent() && current.get().versionId().equals(version.id())) {
-        // Already there: nothing changes and nothing is logged; answer with the event that put it there.
-        return new PromotionOutcome(current.get(), lastEvent(c, promptName, environment));
+        // Already there: nothing changes and nothing is logged, and the answer says so. (It must not carry the
+        // event that put the version there: that event is the answer of whoever made that move.)
+        return PromotionOutcome.unchanged(current.get());
       }
       if (!force) {
         checkOrder(c, prompt, env, version);
@@ -142,7 +143,7 @@ public class PromotionService {
     // Last statement of the transaction (see AuditRepository.append).
     AuditEvent event = audit.append(c, List.of(AuditEvent.of(action, caller.actor(), prompt.name(), environment,
         current.map(Alias::versionId).orElse(null), version.id(), reason, forced))).get(0);
-    return new PromotionOutcome(new Alias(prompt.name(), environment, version.id(), version.number(), updatedAt,
+    return PromotionOutcome.moved(new Alias(prompt.name(), environment, version.id(), version.number(), updatedAt,
         caller.actor()), event);
   }
 
@@ -209,10 +210,5 @@ public class PromotionService {
           + current.environment() + " runs " + now.label() + " on " + now.baseModelId() + " (fingerprint "
           + now.baseModelFingerprint() + "); an admin can force the promotion");
     }
-  }
-
-  private AuditEvent lastEvent(Connection c, String promptName, String environment) throws SQLException {
-    List<AuditEvent> history = audit.aliasHistory(c, promptName, environment);
-    return history.get(history.size() - 1);
   }
 }

@@ -5,34 +5,46 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity.Role;
+import io.promptune.api.v1.Alias;
 import io.promptune.api.v1.AuditAction;
 import io.promptune.api.v1.AuditEvent;
 import io.promptune.api.v1.CreatePromptRequest;
+import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.GetPromptRequest;
 import io.promptune.api.v1.GetVersionRequest;
+import io.promptune.api.v1.ListAliasesRequest;
 import io.promptune.api.v1.ListAuditEventsRequest;
 import io.promptune.api.v1.ListAuditEventsResponse;
 import io.promptune.api.v1.ListVersionsRequest;
 import io.promptune.api.v1.PageRequest;
 import io.promptune.api.v1.PromoteRequest;
 import io.promptune.api.v1.PromotionResult;
+import io.promptune.api.v1.PromptRegistryGrpc.PromptRegistryBlockingStub;
 import io.promptune.api.v1.PromptVersion;
+import io.promptune.api.v1.RollbackRequest;
 import io.promptune.registry.RegistryTestSupport;
 import io.quarkus.test.junit.QuarkusTest;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -75,58 +87,65 @@ class ConcurrencyTest extends RegistryTestSupport {
   }
 
   @Test
-  void concurrentPromotersWithExpectationsNeverLoseAnUpdate() throws Exception {
+  void concurrentPromotersWithTheSameExpectationHaveOneWinnerPerRound() throws Exception {
     String p = uniqueName("race-promote");
     List<PromptVersion> versions = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       versions.add(publish(p, 2, 4));
     }
-    AtomicInteger successes = new AtomicInteger();
-    AtomicInteger conflicts = new AtomicInteger();
-    ConcurrentLinkedQueue<PromotionResult> results = new ConcurrentLinkedQueue<>();
+    int rounds = 10;
+    // Each round: every thread reads dev, then (after a barrier, so all read the same version) promotes a version
+    // other than that one with the version it read as its expectation, then waits for the others before the next
+    // read. The first to commit wins; the other seven must fail, since dev no longer holds what they expected.
+    CyclicBarrier barrier = new CyclicBarrier(THREADS);
+    List<List<PromotionResult>> winners = new ArrayList<>();
+    List<List<StatusRuntimeException>> losers = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      winners.add(Collections.synchronizedList(new ArrayList<>()));
+      losers.add(Collections.synchronizedList(new ArrayList<>()));
+    }
     runAll(THREADS, t -> {
       var stub = as("operator-" + t, Role.OPERATOR);
-      for (int i = 0; i < 10; i++) {
-        String current;
-        try {
-          current = stub.getVersion(GetVersionRequest.newBuilder().setVersion(ref(p + "@dev")).setOmitTensor(true)
-              .build()).getId();
-        } catch (StatusRuntimeException none) {
-          current = "";
-        }
-        String now = current;
+      Random random = new Random(t);
+      for (int round = 0; round < rounds; round++) {
+        String now = currentId(stub, p, "dev");
         List<PromptVersion> others = versions.stream().filter(v -> !v.getId().equals(now)).toList();
-        PromptVersion target = others.get(ThreadLocalRandom.current().nextInt(others.size()));
+        PromptVersion target = others.get(random.nextInt(others.size()));
+        await(barrier);
         try {
-          results.add(stub.promote(PromoteRequest.newBuilder().setPromptName(p).setEnvironment("dev")
+          winners.get(round).add(stub.promote(PromoteRequest.newBuilder().setPromptName(p).setEnvironment("dev")
               .setVersionId(target.getId()).setExpectedCurrentVersionId(now).build()));
-          successes.incrementAndGet();
         } catch (StatusRuntimeException e) {
-          assertEquals(Status.Code.ABORTED, e.getStatus().getCode(), e.getStatus().toString());
-          conflicts.incrementAndGet();
+          losers.get(round).add(e);
         }
+        await(barrier);
       }
     });
-    assertEquals(THREADS * 10, successes.get() + conflicts.get());
-    assertTrue(successes.get() > 0);
 
     List<AuditEvent> log = auditOf(p, "dev");
-    assertEquals(successes.get(), log.size(), "exactly one audit event per successful promotion");
+    assertEquals(rounds, log.size(), "exactly one audit event per successful promotion");
     assertChain(log);
-    String last = log.get(log.size() - 1).getToVersionId();
-    assertEquals(last, system().getVersion(GetVersionRequest.newBuilder().setVersion(ref(p + "@dev"))
-        .setOmitTensor(true).build()).getId());
-    Set<Long> eventIds = new HashSet<>();
-    results.forEach(r -> eventIds.add(r.getEvent().getId()));
-    assertEquals(log.stream().map(AuditEvent::getId).collect(java.util.stream.Collectors.toSet()), eventIds,
-        "the events returned to callers are the events in the log");
+    for (int r = 0; r < rounds; r++) {
+      assertEquals(1, winners.get(r).size(), "round " + r + ": one winner");
+      assertEquals(THREADS - 1, losers.get(r).size(), "round " + r + ": the others lose");
+      PromotionResult won = winners.get(r).get(0);
+      assertTrue(won.getChanged());
+      assertEquals(log.get(r), won.getEvent(), "round " + r + "'s winner holds round " + r + "'s event");
+      for (StatusRuntimeException e : losers.get(r)) {
+        assertEquals(Status.Code.ABORTED, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals(ErrorReason.CONFLICT, ApiErrors.reasonOf(e).orElse(null), e.getStatus().toString());
+        assertEquals(won.getAlias().getVersionId(), ApiErrors.errorInfoOf(e).orElseThrow().getMetadataMap()
+            .get("current_version_id"), "a loser is told what the winner put there");
+      }
+    }
+    assertEquals(log.get(log.size() - 1).getToVersionId(), currentId(system(), p, "dev"));
   }
 
   @Test
   void publishingAndBlindPromotingAtOnceStaysConsistent() throws Exception {
     String p = uniqueName("race-mixed");
     publish(p, 2, 4);
-    Set<Long> returnedEvents = Collections.synchronizedSet(new HashSet<>());
+    List<PromotionResult> answers = Collections.synchronizedList(new ArrayList<>());
     runAll(THREADS, t -> {
       for (int i = 0; i < 8; i++) {
         if (t % 2 == 0) {
@@ -134,21 +153,169 @@ class ConcurrencyTest extends RegistryTestSupport {
         } else {
           int latest = system().getPrompt(GetPromptRequest.newBuilder().setName(p).build()).getLatestVersion();
           int number = 1 + ThreadLocalRandom.current().nextInt(latest);
-          PromotionResult r = as("op-" + t, Role.OPERATOR).promote(PromoteRequest.newBuilder().setPromptName(p)
-              .setEnvironment("dev").setVersionNumber(number).build());
-          returnedEvents.add(r.getEvent().getId());
+          answers.add(as("op-" + t, Role.OPERATOR).promote(PromoteRequest.newBuilder().setPromptName(p)
+              .setEnvironment("dev").setVersionNumber(number).build()));
         }
       }
     });
     int latest = system().getPrompt(GetPromptRequest.newBuilder().setName(p).build()).getLatestVersion();
     assertEquals(1 + (THREADS / 2) * 8, latest);
+    assertEquals((THREADS / 2) * 8, answers.size());
     List<AuditEvent> dev = auditOf(p, "dev");
     assertChain(dev);
     List<AuditEvent> all = auditOf(p, "");
     assertEquals(latest, all.stream().filter(e -> e.getAction() == AuditAction.PUBLISH_VERSION).count());
-    // Every change is in the log, and every logged change was answered to its caller (a repeat of the current
-    // version answers with the event that put it there).
-    assertEquals(dev.stream().map(AuditEvent::getId).collect(java.util.stream.Collectors.toSet()), returnedEvents);
+    // Every change is in the log, answered to exactly the caller who made it; a repeat of the current version is
+    // answered as a no-op without an event.
+    assertEquals(dev.stream().map(AuditEvent::getId).toList(), answers.stream().filter(PromotionResult::getChanged)
+        .map(r -> r.getEvent().getId()).sorted().toList());
+    assertTrue(answers.stream().filter(r -> !r.getChanged()).noneMatch(PromotionResult::hasEvent));
+  }
+
+  /**
+   * Promotions (some forced, some asking for the version already there) and rollbacks racing on three environments
+   * of one prompt. Each answer that moved an alias carries its own audit event and no other answer carries it; a
+   * no-op says so and carries none; afterwards each alias is where the last event for it left it, and the events of
+   * each environment form an unbroken chain (none lost).
+   */
+  @Test
+  void racingPromotionsAndRollbacksAcrossEnvironmentsLoseNoEventAndShareNone() throws Exception {
+    String p = uniqueName("race-envs");
+    List<PromptVersion> versions = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      versions.add(publish(p, 2, 4));
+    }
+    List<String> envs = List.of("dev", "staging", "prod");
+    for (String env : envs) {
+      system().promote(PromoteRequest.newBuilder().setPromptName(p).setEnvironment(env)
+          .setVersionId(versions.get(0).getId()).build());
+    }
+    long setupEvents = auditOf(p, "").stream().filter(ConcurrencyTest::isMove).count();
+    assertEquals(envs.size(), setupEvents);
+
+    record Answer(String kind, String env, String asked, PromotionResult result) {}
+    List<Answer> answers = Collections.synchronizedList(new ArrayList<>());
+    List<StatusRuntimeException> refused = Collections.synchronizedList(new ArrayList<>());
+    List<PromotionResult> firstRound = Collections.synchronizedList(new ArrayList<>());
+    CyclicBarrier barrier = new CyclicBarrier(THREADS);
+    int perThread = 10;
+    runAll(THREADS, t -> {
+      var operator = as("op-" + t, Role.OPERATOR);
+      var admin = as("admin-" + t, Role.ADMIN);
+      // First, all threads at once ask for the same move: one makes it, seven find it already made.
+      firstRound.add(operator.promote(PromoteRequest.newBuilder().setPromptName(p).setEnvironment("dev")
+          .setVersionId(versions.get(1).getId()).setReason("round 0").build()));
+      await(barrier);
+      Random random = new Random(31L * t + 7);
+      for (int i = 1; i < perThread; i++) {
+        String env = envs.get(random.nextInt(envs.size()));
+        int choice = random.nextInt(4);
+        try {
+          if (choice == 0) {
+            answers.add(new Answer("rollback", env, null, operator.rollback(RollbackRequest.newBuilder()
+                .setPromptName(p).setEnvironment(env).setReason("t" + t + "/" + i).build())));
+          } else {
+            PromptVersion v = versions.get(random.nextInt(versions.size()));
+            boolean force = choice == 1;
+            answers.add(new Answer(force ? "forced" : "promote", env, v.getId(), (force ? admin : operator)
+                .promote(PromoteRequest.newBuilder().setPromptName(p).setEnvironment(env).setVersionId(v.getId())
+                    .setForce(force).setReason("t" + t + "/" + i).build())));
+          }
+        } catch (StatusRuntimeException e) {
+          refused.add(e);
+        }
+      }
+    });
+
+    // Round 0: exactly one move, seven no-ops, none of them carrying the mover's (or any) event.
+    assertEquals(1, firstRound.stream().filter(PromotionResult::getChanged).count(), firstRound.toString());
+    for (PromotionResult r : firstRound) {
+      assertEquals(versions.get(1).getId(), r.getAlias().getVersionId());
+      assertEquals(r.getChanged(), r.hasEvent(), r.toString());
+    }
+    // Every call was answered or refused for a reason the race explains (out of order, nothing to go back to).
+    assertEquals(THREADS * (perThread - 1), answers.size() + refused.size());
+    for (StatusRuntimeException e : refused) {
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
+      ErrorReason reason = ApiErrors.reasonOf(e).orElse(null);
+      assertTrue(reason == ErrorReason.ENVIRONMENT_ORDER || reason == ErrorReason.NOTHING_TO_ROLL_BACK,
+          e.getStatus().toString());
+    }
+    List<PromotionResult> all = new ArrayList<>(firstRound);
+    for (Answer a : answers) {
+      all.add(a.result());
+      assertEquals(a.env(), a.result().getAlias().getEnvironment());
+      assertEquals(a.result().getChanged(), a.result().hasEvent(), a.toString());
+      if (a.kind().equals("rollback")) {
+        assertTrue(a.result().getChanged(), "a rollback always moves: " + a);
+      }
+      if (!a.result().getChanged()) {
+        assertEquals(a.asked(), a.result().getAlias().getVersionId(), "a no-op holds the version asked for: " + a);
+      }
+    }
+
+    List<Long> answeredEvents = all.stream().filter(PromotionResult::getChanged).map(r -> r.getEvent().getId())
+        .sorted().toList();
+    assertEquals(answeredEvents.size(), new HashSet<>(answeredEvents).size(), "no two callers got the same event");
+    List<AuditEvent> moves = auditOf(p, "").stream().filter(ConcurrencyTest::isMove).toList();
+    assertEquals(setupEvents + answeredEvents.size(), moves.size(),
+        "one audit event per answer that says it changed something");
+    assertEquals(answeredEvents, moves.stream().skip(setupEvents).map(AuditEvent::getId).sorted().toList(),
+        "the events answered are the events logged");
+    for (PromotionResult r : all) {
+      if (r.getChanged()) {
+        AuditEvent logged = moves.stream().filter(e -> e.getId() == r.getEvent().getId()).findFirst().orElseThrow();
+        assertEquals(logged, r.getEvent());
+        assertEquals(r.getAlias().getVersionId(), logged.getToVersionId());
+      }
+    }
+
+    Map<String, String> aliases = system().listAliases(ListAliasesRequest.newBuilder().setPromptName(p).build())
+        .getAliasesList().stream().collect(Collectors.toMap(Alias::getEnvironment, Alias::getVersionId));
+    for (String env : envs) {
+      List<AuditEvent> log = auditOf(p, env).stream().filter(ConcurrencyTest::isMove).toList();
+      assertChain(log);
+      assertEquals(log.get(log.size() - 1).getToVersionId(), aliases.get(env),
+          env + " holds what its last audit event put there");
+      // Replaying the log (promotion pushes, rollback pops) ends where the alias is: no event missing in between.
+      assertEquals(Optional.of(UUID.fromString(aliases.get(env))), replay(log), env);
+    }
+  }
+
+  private static boolean isMove(AuditEvent e) {
+    return e.getAction() == AuditAction.PROMOTE || e.getAction() == AuditAction.ROLLBACK;
+  }
+
+  /**
+   * Independent replay of one environment's moves: a promotion puts its target on top, a rollback removes the top
+   * and must land on the version below it.
+   */
+  private static Optional<UUID> replay(List<AuditEvent> log) {
+    ArrayDeque<String> stack = new ArrayDeque<>();
+    for (AuditEvent e : log) {
+      if (e.getAction() == AuditAction.PROMOTE) {
+        stack.push(e.getToVersionId());
+      } else {
+        stack.pop();
+        assertEquals(stack.peek(), e.getToVersionId(), "rollback " + e.getId() + " went back one step");
+      }
+    }
+    return Optional.ofNullable(stack.peek()).map(UUID::fromString);
+  }
+
+  private static String currentId(PromptRegistryBlockingStub stub, String prompt, String env) {
+    try {
+      return stub.getVersion(GetVersionRequest.newBuilder().setVersion(ref(prompt + "@" + env)).setOmitTensor(true)
+          .build()).getId();
+    } catch (StatusRuntimeException none) {
+      assertEquals(Status.Code.NOT_FOUND, none.getStatus().getCode(), none.getStatus().toString());
+      return "";
+    }
+  }
+
+  /** Waits for the other threads; a generous bound so a thread that died cannot hang the suite. */
+  private static void await(CyclicBarrier barrier) throws Exception {
+    barrier.await(60, TimeUnit.SECONDS);
   }
 
   /** Each event moves the alias from where the previous one left it: no promotion was lost or interleaved. */

@@ -68,6 +68,8 @@ class PromotionApiTest extends RegistryTestSupport {
     PromotionResult dev = promote(operator(), p, "dev", 1);
     assertEquals(v1.getId(), dev.getAlias().getVersionId());
     assertEquals("olga", dev.getAlias().getUpdatedBy());
+    assertTrue(dev.getChanged());
+    assertTrue(dev.hasEvent());
     assertEquals(AuditAction.PROMOTE, dev.getEvent().getAction());
     assertEquals("", dev.getEvent().getFromVersionId());
     assertEquals(v1.getId(), dev.getEvent().getToVersionId());
@@ -163,14 +165,26 @@ class PromotionApiTest extends RegistryTestSupport {
   }
 
   @Test
-  void promotingTheCurrentVersionAgainChangesNothing() {
+  void promotingTheCurrentVersionAgainChangesNothingAndSaysSo() {
     String p = uniqueName("again");
-    publish(p, 1, 4);
+    PromptVersion v1 = publish(p, 1, 4);
     PromotionResult first = promote(operator(), p, "dev", 1);
-    PromotionResult again = promote(operator(), p, "dev", 1);
-    assertEquals(first.getEvent(), again.getEvent());
-    assertEquals(1, system().listAuditEvents(ListAuditEventsRequest.newBuilder().setPromptName(p)
-        .setEnvironment("dev").build()).getEventsCount());
+    assertTrue(first.getChanged());
+    // Another caller asks for the same version: a no-op, answered as one, without the first caller's event.
+    PromotionResult again = promote(as("oscar", Role.OPERATOR), p, "dev", 1);
+    assertFalse(again.getChanged());
+    assertFalse(again.hasEvent(), again.toString());
+    assertEquals(v1.getId(), again.getAlias().getVersionId());
+    assertEquals(1, again.getAlias().getVersionNumber());
+    assertEquals("olga", again.getAlias().getUpdatedBy(), "the alias still shows who last moved it");
+    // By id, and with a matching expectation, it is the same no-op.
+    PromotionResult byId = operator().promote(PromoteRequest.newBuilder().setPromptName(p).setEnvironment("dev")
+        .setVersionId(v1.getId()).setExpectedCurrentVersionId(v1.getId()).build());
+    assertFalse(byId.getChanged());
+    assertFalse(byId.hasEvent());
+    List<AuditEvent> log = system().listAuditEvents(ListAuditEventsRequest.newBuilder().setPromptName(p)
+        .setEnvironment("dev").build()).getEventsList();
+    assertEquals(List.of(first.getEvent()), log, "only the real move is audited");
   }
 
   @Test
@@ -190,6 +204,7 @@ class PromotionApiTest extends RegistryTestSupport {
 
     PromotionResult back = rollback(p, "dev");
     assertEquals(2, back.getAlias().getVersionNumber());
+    assertTrue(back.getChanged());
     assertEquals(AuditAction.ROLLBACK, back.getEvent().getAction());
     assertEquals("bad metrics", back.getEvent().getReason());
     assertEquals("olga", back.getEvent().getActor());

@@ -29,7 +29,8 @@ import javax.sql.DataSource;
 
 /**
  * trainer.jobs: the queue. Workers claim with {@code FOR UPDATE SKIP LOCKED} (so concurrent workers never block on
- * or double-claim a row) and hold a job under a lease measured on the database clock. Every write of a holder is
+ * or double-claim a row) and hold a job under a lease measured on the database clock ({@link LeaseClock}: the
+ * database's now(), which tests can move forward). Every write of a holder is
  * fenced by {@code attempts}, which each claim increments: a worker whose lease expired and was taken over can no
  * longer change the job. State changes append their StateEvent in the same transaction.
  */
@@ -45,6 +46,22 @@ public class JobRepository {
 
   @Inject
   JobEventRepository events;
+
+  @Inject
+  LeaseClock clock;
+
+  /** "Now" on the lease clock, in SQL; binds one parameter, {@link #offsetMillis()}. */
+  private static final String LEASE_NOW = "(now() + ? * interval '1 millisecond')";
+
+  /** Milliseconds the lease clock runs ahead of the database's now(): zero in production. */
+  private long offsetMillis() {
+    return clock.offset().toMillis();
+  }
+
+  /** When a lease taken or renewed now ends, as milliseconds after the database's now(). */
+  private long leaseEndMillis(Duration lease) {
+    return offsetMillis() + lease.toMillis();
+  }
 
   /** What a holder learns when it writes: whether it still holds the job, and whether a cancel was asked. */
   public record Control(boolean owned, boolean cancelRequested, String cancelReason) {
@@ -121,10 +138,11 @@ public class JobRepository {
       String previous;
       String previousWorker;
       try (PreparedStatement ps = c.prepareStatement("SELECT id, state, worker FROM trainer.jobs"
-          + " WHERE (state = 'QUEUED' OR (state = 'RUNNING' AND lease_until < now()))"
+          + " WHERE (state = 'QUEUED' OR (state = 'RUNNING' AND lease_until < " + LEASE_NOW + "))"
           + " AND NOT cancel_requested AND attempts < ?"
           + " ORDER BY create_time, id LIMIT 1 FOR UPDATE SKIP LOCKED")) {
-        ps.setInt(1, maxAttempts);
+        ps.setLong(1, offsetMillis());
+        ps.setInt(2, maxAttempts);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
             return Optional.empty();
@@ -138,7 +156,7 @@ public class JobRepository {
           + " lease_until = now() + ? * interval '1 millisecond', attempts = attempts + 1,"
           + " start_time = coalesce(start_time, now()), update_time = now() WHERE id = ?")) {
         ps.setString(1, worker);
-        ps.setLong(2, lease.toMillis());
+        ps.setLong(2, leaseEndMillis(lease));
         ps.setObject(3, id);
         ps.executeUpdate();
       }
@@ -162,7 +180,7 @@ public class JobRepository {
         + " WHERE id = ? AND attempts = ? AND state = 'RUNNING' RETURNING cancel_requested, cancel_reason";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
-      ps.setLong(i++, lease.toMillis());
+      ps.setLong(i++, leaseEndMillis(lease));
       if (step != null) {
         ps.setInt(i++, step);
         ps.setFloat(i++, loss);
@@ -251,10 +269,11 @@ public class JobRepository {
   /** Gives a job back without finishing it (shutdown): still RUNNING, lease expired, so any worker resumes it. */
   public boolean release(UUID id, int attempt, String why) {
     return Tx.run(db, c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE trainer.jobs SET lease_until = now(),"
+      try (PreparedStatement ps = c.prepareStatement("UPDATE trainer.jobs SET lease_until = " + LEASE_NOW + ","
           + " update_time = now() WHERE id = ? AND attempts = ? AND state = 'RUNNING'")) {
-        ps.setObject(1, id);
-        ps.setInt(2, attempt);
+        ps.setLong(1, offsetMillis());
+        ps.setObject(2, id);
+        ps.setInt(3, attempt);
         if (ps.executeUpdate() != 1) {
           return false;
         }
@@ -274,9 +293,10 @@ public class JobRepository {
     return Tx.run(db, c -> {
       String state;
       boolean expired;
-      try (PreparedStatement ps = c.prepareStatement("SELECT state, lease_until < now() FROM trainer.jobs"
-          + " WHERE id = ? FOR UPDATE")) {
-        ps.setObject(1, id);
+      try (PreparedStatement ps = c.prepareStatement("SELECT state, lease_until < " + LEASE_NOW
+          + " FROM trainer.jobs WHERE id = ? FOR UPDATE")) {
+        ps.setLong(1, offsetMillis());
+        ps.setObject(2, id);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
             return CancelOutcome.NOT_FOUND;
@@ -318,9 +338,10 @@ public class JobRepository {
     return Tx.run(db, c -> {
       int ended = 0;
       try (PreparedStatement ps = c.prepareStatement("SELECT id, cancel_requested, cancel_reason, attempts"
-          + " FROM trainer.jobs WHERE state = 'RUNNING' AND lease_until < now()"
+          + " FROM trainer.jobs WHERE state = 'RUNNING' AND lease_until < " + LEASE_NOW
           + " AND (cancel_requested OR attempts >= ?) FOR UPDATE SKIP LOCKED")) {
-        ps.setInt(1, maxAttempts);
+        ps.setLong(1, offsetMillis());
+        ps.setInt(2, maxAttempts);
         List<Object[]> rows = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

@@ -43,7 +43,10 @@ import io.promptune.trainer.queue.JobRepository;
 import io.promptune.trainer.queue.JobRow;
 import io.promptune.trainer.queue.JobRunner;
 import io.promptune.trainer.queue.JobWorker;
+import io.promptune.trainer.queue.LeaseClock;
+import io.promptune.trainer.testing.ManualLeaseClock;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.lang.reflect.Proxy;
@@ -52,8 +55,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,6 +69,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Jobs end to end inside one trainer: submit over gRPC, run by the worker against the runtime and registry over
  * gRPC, published, streamed; a worker killed mid-job is resumed by another and ends with a bit-identical prompt.
+ * Tests wait on events (the WatchJob stream, latches), never for time to pass; lease time is a {@link
+ * ManualLeaseClock}.
  */
 @QuarkusTest
 @QuarkusTestResource(value = EmbeddedDatabaseResource.class, restrictToAnnotatedClass = false)
@@ -86,9 +95,11 @@ class JobLifecycleTest {
   private ManagedChannel ch;
   private TrainerGrpc.TrainerBlockingStub trainer;
   private static Dataset dataset;
+  private final ManualLeaseClock leaseClock = new ManualLeaseClock();
 
   @BeforeEach
   void setUp() throws Exception {
+    QuarkusMock.installMockForType(leaseClock, LeaseClock.class);
     TestClients.finishAllJobs(db);
     Backends.RUNTIME.reset();
     ch = TestClients.channel();
@@ -116,20 +127,18 @@ class JobLifecycleTest {
     return trainer.submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build());
   }
 
-  private Job await(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline) {
-      Job j = trainer.getJob(GetJobRequest.newBuilder().setJobId(id).build());
-      if (j.getState() == JobState.SUCCEEDED || j.getState() == JobState.FAILED
-          || j.getState() == JobState.CANCELLED) {
-        return j;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("job " + id + " did not finish");
+  /** The job once it has ended: WatchJob completes after the job's final event. */
+  private Job await(String id) throws Exception {
+    List<JobEvent> events = watch(id, 0).get(90, TimeUnit.SECONDS);
+    JobState last = events.get(events.size() - 1).getState().getState();
+    assertTrue(last == JobState.SUCCEEDED || last == JobState.FAILED || last == JobState.CANCELLED,
+        "the stream ended with " + events.get(events.size() - 1));
+    Job j = trainer.getJob(GetJobRequest.newBuilder().setJobId(id).build());
+    assertEquals(last, j.getState());
+    return j;
   }
 
-  private Job runToEnd(Job job) throws InterruptedException {
+  private Job runToEnd(Job job) throws Exception {
     assertEquals(1, worker.poll());
     return await(job.getId());
   }
@@ -269,6 +278,11 @@ class JobLifecycleTest {
   }
 
   private CompletableFuture<List<JobEvent>> watch(String jobId, long from) {
+    return watch(jobId, from, e -> {});
+  }
+
+  /** Streams the job's events to {@code each} as they come; completes with all of them when the job has ended. */
+  private CompletableFuture<List<JobEvent>> watch(String jobId, long from, Consumer<JobEvent> each) {
     CompletableFuture<List<JobEvent>> result = new CompletableFuture<>();
     List<JobEvent> got = new ArrayList<>();
     TrainerGrpc.newStub(ch).withInterceptors(TestKeys.serviceActingFor(ALICE))
@@ -276,6 +290,7 @@ class JobLifecycleTest {
           @Override
           public void onNext(JobEvent e) {
             got.add(e);
+            each.accept(e);
           }
 
           @Override
@@ -295,10 +310,12 @@ class JobLifecycleTest {
   void watchFollowsARunningJobLiveUntilItEnds() throws Exception {
     Job job = submit(spec("live-" + UUID.randomUUID().toString().substring(0, 8)).setMaxSteps(8));
     Backends.RUNTIME.delay(30);
-    CompletableFuture<List<JobEvent>> stream = watch(job.getId(), 0);
-    Thread.sleep(200);
+    CountDownLatch queuedSeen = new CountDownLatch(1);
+    CompletableFuture<List<JobEvent>> stream = watch(job.getId(), 0, e -> queuedSeen.countDown());
+    // The watch has replayed the QUEUED event and stays open while the job waits for a worker.
+    assertTrue(queuedSeen.await(30, TimeUnit.SECONDS), "the watch replays the stored QUEUED event");
     assertTrue(!stream.isDone());
-    worker.poll();
+    assertEquals(1, worker.poll());
     List<JobEvent> events = stream.get(60, TimeUnit.SECONDS);
     for (int i = 0; i < events.size(); i++) {
       assertEquals(i + 1, events.get(i).getSequence());
@@ -337,13 +354,19 @@ class JobLifecycleTest {
     assertEquals(JobState.SUCCEEDED, reference.getState(), reference.getReason());
 
     Job job = submit(spec("crash-" + tag));
-    JobRow claimed = jobs.claim("doomed-worker", Duration.ofSeconds(2), 5).orElseThrow();
+    Duration doomedLease = Duration.ofSeconds(2);
+    JobRow claimed = jobs.claim("doomed-worker", doomedLease, 5).orElseThrow();
     assertEquals(job.getId(), claimed.id().toString());
     JobRunner.Deps real = worker.deps();
+    // The doomed worker's own heartbeat thread: stopped after the crash, so no late renewal can land.
+    ScheduledExecutorService doomedHeartbeats = Executors.newSingleThreadScheduledExecutor();
     // Batches of 10 with at most 8 examples per request: 2 ForwardBackward calls a step. Step 4 also evaluates (2 forward-only calls), so call 15 is inside step 7.
     JobRunner doomed = new JobRunner(new JobRunner.Deps(real.jobs(), real.checkpoints(), real.datasets(),
-        crashingAfter(14), real.registry(), real.config(), real.heartbeats()), claimed, "doomed-worker", () -> false);
+        crashingAfter(14), real.registry(), real.config(), doomedHeartbeats), claimed, "doomed-worker",
+        () -> false);
     assertThrows(SimulatedCrash.class, doomed::run);
+    doomedHeartbeats.shutdownNow();
+    assertTrue(doomedHeartbeats.awaitTermination(30, TimeUnit.SECONDS));
     Job dead = trainer.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build());
     assertEquals(JobState.RUNNING, dead.getState());
     assertEquals(6, dead.getStep());
@@ -352,7 +375,8 @@ class JobLifecycleTest {
     // While the lease runs, nobody else may take it; after it expires the next worker resumes it, through
     // transient runtime and registry outages.
     assertEquals(0, worker.poll());
-    Thread.sleep(2300);
+    // The lease renewed last by the doomed worker's heartbeat ends at most a lease after now.
+    leaseClock.advance(real.config().leaseDuration().plus(doomedLease).plusSeconds(1));
     Backends.RUNTIME.failNext(3, Status.Code.UNAVAILABLE);
     Backends.REGISTRY.failNext(2);
     Job resumed = runToEnd(job);
@@ -387,16 +411,19 @@ class JobLifecycleTest {
   void cancellingARunningJobStopsItAtTheNextStep() throws Exception {
     Backends.RUNTIME.delay(40);
     Job job = submit(spec("cancel-" + UUID.randomUUID().toString().substring(0, 8)).setMaxSteps(500));
+    CountDownLatch secondStep = new CountDownLatch(1);
+    CompletableFuture<List<JobEvent>> stream = watch(job.getId(), 0, e -> {
+      if (e.hasStep() && e.getStep().getStep() >= 2) {
+        secondStep.countDown();
+      }
+    });
     assertEquals(1, worker.poll());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (trainer.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build()).getStep() < 2) {
-      assertTrue(System.nanoTime() < deadline);
-      Thread.sleep(20);
-    }
+    assertTrue(secondStep.await(30, TimeUnit.SECONDS), "the job reaches step 2");
     Job asked = trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getId()).setReason("enough").build());
     assertEquals(JobState.RUNNING, asked.getState());
     Job done = await(job.getId());
     assertEquals(JobState.CANCELLED, done.getState());
+    assertEquals(JobState.CANCELLED, stream.get(30, TimeUnit.SECONDS).getLast().getState().getState());
     assertEquals("cancelled by alice: enough", done.getReason());
     assertTrue(done.getStep() < 500);
     assertEquals("", done.getPublishedVersionId());

@@ -18,7 +18,10 @@ import io.promptune.trainer.dataset.DatasetRow;
 import io.promptune.trainer.events.JobEventRepository;
 import io.promptune.trainer.queue.JobRepository;
 import io.promptune.trainer.queue.JobRow;
+import io.promptune.trainer.queue.LeaseClock;
+import io.promptune.trainer.testing.ManualLeaseClock;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -41,7 +44,10 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The queue on a real PostgreSQL: SKIP LOCKED claiming across threads, leases, fencing, cancel, reaping. */
+/**
+ * The queue on a real PostgreSQL: SKIP LOCKED claiming across threads, leases, fencing, cancel, reaping. Lease time
+ * is a {@link ManualLeaseClock}: a lease expires when a test advances it, never by waiting.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = EmbeddedDatabaseResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = TestBackendsResource.class, restrictToAnnotatedClass = false)
@@ -66,8 +72,16 @@ class JobQueueTest {
 
   private String datasetId;
 
+  private final ManualLeaseClock clock = new ManualLeaseClock();
+
+  /** Moves lease time just past the end of a lease taken (or renewed) with {@link #LEASE} before now. */
+  private void expireLeases() {
+    clock.advance(LEASE.plusSeconds(1));
+  }
+
   @BeforeEach
   void setUp() throws Exception {
+    QuarkusMock.installMockForType(clock, LeaseClock.class);
     TestClients.finishAllJobs(db);
     DataRecord r = new DataRecord(new TreeMap<>(Map.of("input", "queue test", "target", "x")));
     CanonicalDataset data = CanonicalDataset.of(List.of("input", "target"), List.of(r), null, -1);
@@ -138,12 +152,12 @@ class JobQueueTest {
   @Test
   void anExpiredLeaseMakesTheJobClaimableAndFencesTheOldHolder() throws Exception {
     JobRow job = submit();
-    JobRow a = jobs.claim("dead-worker", Duration.ofMillis(300), 5).orElseThrow();
+    JobRow a = jobs.claim("dead-worker", LEASE, 5).orElseThrow();
     assertEquals(job.id(), a.id());
     assertEquals(1, a.attempts());
-    assertTrue(jobs.heartbeat(a.id(), 1, Duration.ofMillis(300)).owned());
+    assertTrue(jobs.heartbeat(a.id(), 1, LEASE).owned());
     assertTrue(jobs.claim("other", LEASE, 5).isEmpty(), "a live lease is not claimable");
-    Thread.sleep(700);
+    expireLeases();
     JobRow b = jobs.claim("new-worker", LEASE, 5).orElseThrow();
     assertEquals(job.id(), b.id());
     assertEquals(2, b.attempts());
@@ -198,8 +212,8 @@ class JobQueueTest {
 
     // A running job whose worker is gone is cancelled at once.
     JobRow orphan = submit();
-    jobs.claim("gone", Duration.ofMillis(100), 5).orElseThrow();
-    Thread.sleep(300);
+    assertEquals(orphan.id(), jobs.claim("gone", LEASE, 5).orElseThrow().id());
+    expireLeases();
     assertEquals(JobRepository.CancelOutcome.CANCELLED, jobs.cancel(orphan.id(), "cleanup"));
     assertEquals(JobState.CANCELLED, jobs.find(orphan.id()).orElseThrow().state());
   }
@@ -208,25 +222,27 @@ class JobQueueTest {
   void reaperFailsJobsOutOfAttemptsAndFinishesAbandonedCancels() throws Exception {
     JobRow job = submit();
     for (int i = 0; i < 2; i++) {
-      jobs.claim("crashy", Duration.ofMillis(50), 2).orElseThrow();
-      Thread.sleep(150);
+      assertEquals(i + 1, jobs.claim("crashy", LEASE, 2).orElseThrow().attempts());
+      assertEquals(0, jobs.reap(2), "a job whose lease runs is not reaped");
+      expireLeases();
     }
     assertTrue(jobs.claim("w", LEASE, 2).isEmpty(), "out of attempts");
-    assertTrue(jobs.reap(2) >= 1);
+    assertEquals(1, jobs.reap(2));
     JobRow failed = jobs.find(job.id()).orElseThrow();
     assertEquals(JobState.FAILED, failed.state());
     assertTrue(failed.reason().contains("2 times"), failed.reason());
 
     JobRow c = submit();
-    JobRow held = jobs.claim("w", Duration.ofMillis(50), 5).orElseThrow();
+    JobRow held = jobs.claim("w", LEASE, 5).orElseThrow();
     assertEquals(c.id(), held.id());
     try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(
         "UPDATE trainer.jobs SET cancel_requested = true, cancel_reason = 'bye' WHERE id = ?")) {
       ps.setObject(1, c.id());
       ps.executeUpdate();
     }
-    Thread.sleep(150);
-    jobs.reap(5);
+    assertEquals(0, jobs.reap(5), "its worker may still notice the cancel itself");
+    expireLeases();
+    assertEquals(1, jobs.reap(5));
     assertEquals(JobState.CANCELLED, jobs.find(c.id()).orElseThrow().state());
   }
 

@@ -53,26 +53,71 @@ class PromptInitializerTest {
     assertTrue(!Arrays.equals(a.values(), init.initialize(m, 20, D, VOCAB, List.of(), 6).values()));
   }
 
+  /*
+   * Expected token ids are not computed with PromptInitializer. The tiny cases are traced by hand below; the
+   * others come from an independent Python transcription of xoshiro256** / SplitMix64 (see RngTest), of the job
+   * seed's INIT stream, and of the sampling the class documents (pool = ids 3 .. 3+top_k-1 capped at the
+   * vocabulary; without replacement by a partial Fisher-Yates shuffle while the pool lasts, else with replacement).
+   */
+
+  @Test
+  void sampledVocabDrawsWithoutReplacementByPartialFisherYates() {
+    // Vocabulary 10, top 5: the pool is [3, 4, 5, 6, 7]. Seed 2's bounded draws for bounds 5, 4, 3, 2 are
+    // 4, 1, 2, 1 (checked first, so a failure below is the shuffle's). By hand, swapping slot i with slot i + draw:
+    //   i=0: swap 0,4 -> [7, 4, 5, 6, 3] takes 7;  i=1: swap 1,2 -> [7, 5, 4, 6, 3] takes 5;
+    //   i=2: swap 2,4 -> [7, 5, 3, 6, 4] takes 3;  i=3: swap 3,4 -> [7, 5, 3, 4, 6] takes 4.
+    Rng draws = Rng.seeded(2);
+    assertArrayEquals(new int[] {4, 1, 2, 1},
+        new int[] {draws.nextInt(5), draws.nextInt(4), draws.nextInt(3), draws.nextInt(2)});
+    assertArrayEquals(new int[] {7, 5, 3, 4}, PromptInitializer.sampleIds(4, 10, 5, Rng.seeded(2)));
+    // All five: a permutation of the pool.
+    int[] all = PromptInitializer.sampleIds(5, 10, 5, Rng.seeded(2));
+    assertArrayEquals(new int[] {7, 5, 3, 4}, Arrays.copyOf(all, 4));
+    assertEquals(6, all[4]);
+  }
+
   @Test
   void sampledVocabRowsAreEmbeddingsOfDistinctFrequentTokens() {
     PromptInit m = PromptInit.newBuilder().setSampledVocab(SampledVocabInit.newBuilder().setTopK(5000)).build();
     InitializedPrompt p = init.initialize(m, 100, D, VOCAB, List.of(), 9);
-    int[] ids = PromptInitializer.sampleIds(100, VOCAB, 5000, Rng.forStream(9, Rng.STREAM_INIT));
+    // First ten of the 100 ids drawn for seed 9 (independent Python transcription).
+    int[] first = {2429, 4974, 1204, 3754, 2353, 2896, 763, 1453, 3446, 2949};
+    for (int r = 0; r < first.length; r++) {
+      assertArrayEquals(runtime.embedding(first[r]), row(p.values(), r), "row " + r);
+    }
+    // Every row is the embedding of a distinct token among the 5,000 most frequent (ids 3..5002).
     Set<Integer> distinct = new HashSet<>();
     for (int r = 0; r < 100; r++) {
-      assertTrue(ids[r] >= 3 && ids[r] < 5003, "id " + ids[r] + " among the 5,000 most frequent");
-      distinct.add(ids[r]);
-      assertArrayEquals(runtime.embedding(ids[r]), row(p.values(), r));
+      int id = idOf(row(p.values(), r));
+      assertTrue(id >= 3 && id < 5003, "row " + r + " is token " + id);
+      distinct.add(id);
     }
     assertEquals(100, distinct.size());
   }
 
+  /** The token whose toy embedding a row is, or -1. */
+  private int idOf(float[] row) {
+    for (int id = 0; id < VOCAB; id++) {
+      if (Arrays.equals(runtime.embedding(id), row)) {
+        return id;
+      }
+    }
+    return -1;
+  }
+
   @Test
   void sampledVocabFromATinyVocabularyRepeats() {
-    int[] ids = PromptInitializer.sampleIds(10, 6, 5000, Rng.seeded(1));
-    for (int id : ids) {
-      assertTrue(id >= 3 && id < 6);
+    // Vocabulary 6: the pool is [3, 4, 5], smaller than 10 rows, so ids are drawn with replacement: 3 + draw.
+    // Seed 1's draws with bound 3 are 1, 2, 2, 1, 2, 0, 1, 1, 0, 1 (independent Python transcription).
+    Rng draws = Rng.seeded(1);
+    int[] d = new int[10];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = draws.nextInt(3);
     }
+    assertArrayEquals(new int[] {1, 2, 2, 1, 2, 0, 1, 1, 0, 1}, d);
+    assertArrayEquals(new int[] {4, 5, 5, 4, 5, 3, 4, 4, 3, 4}, PromptInitializer.sampleIds(10, 6, 5000, Rng.seeded(1)));
+    assertThrows(IllegalArgumentException.class, () -> PromptInitializer.sampleIds(1, 3, 5000, Rng.seeded(1)),
+        "a vocabulary of only specials has nothing to sample");
   }
 
   @Test
@@ -91,8 +136,8 @@ class PromptInitializerTest {
       mean[d] = (float) (s / ids.length);
     }
     assertArrayEquals(mean, row(p.values(), 1), 1e-7f);
-    // Rows 2..4: sampled vocabulary.
-    int[] rest = PromptInitializer.sampleIds(3, VOCAB, 5000, Rng.forStream(3, Rng.STREAM_INIT));
+    // Rows 2..4: sampled vocabulary, the ids seed 3 draws (independent Python transcription).
+    int[] rest = {4700, 3209, 4353};
     for (int r = 0; r < 3; r++) {
       assertArrayEquals(runtime.embedding(rest[r]), row(p.values(), r + 2));
     }
@@ -125,8 +170,9 @@ class PromptInitializerTest {
     assertEquals("sentiment", cut.fromPrompt());
     InitializedPrompt longer = init.initialize(m, 6, D, VOCAB, List.of(), 1);
     assertArrayEquals(src, Arrays.copyOf(longer.values(), 4 * D));
-    int[] extra = PromptInitializer.sampleIds(2, VOCAB, 5000, Rng.forStream(1, Rng.STREAM_INIT));
-    assertArrayEquals(runtime.embedding(extra[1]), row(longer.values(), 5));
+    // Rows 4 and 5 topped up with the ids seed 1 draws (independent Python transcription).
+    assertArrayEquals(runtime.embedding(4232), row(longer.values(), 4));
+    assertArrayEquals(runtime.embedding(669), row(longer.values(), 5));
     assertThrows(IllegalArgumentException.class, () -> init.initialize(m, 2, D + 1, VOCAB, List.of(), 1));
   }
 }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 /** promptune promote NAME --version N --to ENV */
 @Command(name = "promote",
     description = "Point an environment of a prompt at a version (operator role; --force needs admin). Promotions "
-        + "follow the environment order (dev, staging, prod) and are audited.",
+        + "follow the environment order (dev, staging, prod) and are audited. If the environment already holds the "
+        + "version, nothing changes and nothing is audited (\"already at version N; nothing changed\", exit 0).",
     footer = {"", "Examples:", "  promptune promote sentiment --version 3 --to staging --reason 'dev accuracy 0.91'",
         "  promptune promote sentiment --version-id 5f0c... --to prod"})
 public final class PromoteCommand extends GatewayCommand {
@@ -76,6 +77,12 @@ public final class PromoteCommand extends GatewayCommand {
     }
     JsonNode a = r.path("alias");
     JsonNode e = r.path("event");
+    // A gateway from before "changed" existed sends none: treat its answers as moves, as it meant them.
+    if (!r.path("changed").asBoolean(true)) {
+      System.out.printf("%s@%s already at version %d (%s); nothing changed%n", a.path("prompt_name").asText(),
+          a.path("environment").asText(), a.path("version_number").asInt(), a.path("version_id").asText());
+      return;
+    }
     System.out.printf("%s@%s -> v%d (%s)%s%n", a.path("prompt_name").asText(), a.path("environment").asText(),
         a.path("version_number").asInt(), a.path("version_id").asText(), e.path("forced").asBoolean() ? " [forced]"
         : "");

@@ -61,7 +61,11 @@ class GatewayCommandsTest {
       answer = "{\"error\":{\"code\":\"ENVIRONMENT_ORDER\",\"message\":\"promote it to staging first\"}}";
     } else if (path.endsWith("/environments/dev/promote")) {
       answer = "{\"alias\":{\"prompt_name\":\"s\",\"environment\":\"dev\",\"version_id\":\"v-2\",\"version_number\":2},"
-          + "\"event\":{\"id\":9,\"action\":\"promote\",\"actor\":\"me\"}}";
+          + "\"changed\":true,\"event\":{\"id\":9,\"action\":\"promote\",\"actor\":\"me\"}}";
+    } else if (path.endsWith("/environments/staging/promote")) {
+      // staging holds v2 already: the gateway's no-op answer.
+      answer = "{\"alias\":{\"prompt_name\":\"s\",\"environment\":\"staging\",\"version_id\":\"v-2\","
+          + "\"version_number\":2},\"changed\":false}";
     } else if (path.startsWith("/v1/prompts?")) {
       answer = "{\"items\":[{\"name\":\"sentiment\",\"task\":\"sst2\",\"latest_version\":3,\"owner\":\"me\"}]}";
     } else if (path.equals("/v1/generate")) {
@@ -151,8 +155,16 @@ class GatewayCommandsTest {
     Run r = run("promote", "s", "--version", "2", "--to", "dev", "--reason", "looks good");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("s@dev -> v2"), r.out());
+    assertTrue(r.out().contains("audit event 9: promote by me"), r.out());
     assertTrue(requests.stream().anyMatch(q -> q.contains("\"version\":2") && q.contains("\"reason\":\"looks good\"")),
         requests.toString());
+  }
+
+  @Test
+  void promotingToTheVersionAlreadyThereSaysNothingChanged() {
+    Run r = run("promote", "s", "--version", "2", "--to", "staging");
+    assertEquals(0, r.exit(), r.err());
+    assertEquals("s@staging already at version 2 (v-2); nothing changed", r.out().strip());
   }
 
   @Test
