@@ -41,6 +41,8 @@ class ApiFlowTest {
     assertEquals(2, req.getVersionNumber());
     assertEquals(FakeRegistry.V1, req.getExpectedCurrentVersionId());
     assertEquals(new CallerIdentity("test-operator", CallerIdentity.Role.OPERATOR), FakeBackends.LAST_CALLER.get());
+    // The backend may honour that forwarded identity only because the gateway authenticates as a service principal.
+    assertEquals("Bearer test-service-key", FakeBackends.LAST_AUTHORIZATION.get());
   }
 
   @Test

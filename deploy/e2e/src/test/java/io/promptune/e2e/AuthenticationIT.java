@@ -40,7 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -48,6 +48,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * credential, with a wrong key, or with forged identity metadata gets nothing from any method of any service but
  * health (and reflection); keys act as who they are; audit records the authenticated principal.
  */
+@ExtendWith(SharedDeployment.class)
 class AuthenticationIT {
 
   static Deployment deployment;
@@ -56,8 +57,8 @@ class AuthenticationIT {
   static final Deployment.LogsOnFailure LOGS = new Deployment.LogsOnFailure(() -> deployment);
 
   @BeforeAll
-  static void up(ExtensionContext context) {
-    deployment = SharedDeployment.get(context);
+  static void up(Deployment shared) {
+    deployment = shared;
   }
 
   private static final Map<Integer, ServiceDescriptor> SERVICES = Map.of(

@@ -64,7 +64,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,6 +77,7 @@ import org.junit.jupiter.api.io.TempDir;
  * alias when it moves.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedDeployment.class)
 class TrainerSliceIT {
 
   static final String PROMPT = "e2e-slice-sentiment";
@@ -100,8 +101,8 @@ class TrainerSliceIT {
   static PromptVersion v2;
 
   @BeforeAll
-  static void up(ExtensionContext context) {
-    deployment = SharedDeployment.get(context);
+  static void up(Deployment shared) {
+    deployment = shared;
   }
 
   @Test
