@@ -227,7 +227,7 @@ class TrainerSliceIT {
     assertEquals(model.getTokenizerFingerprint(), v1.getTokenizerFingerprint());
     assertEquals(InitMethod.CLASS_LABELS, v1.getInitMethod());
     assertEquals(0, v1.getParentsCount(), "a class-label init has no parent version");
-    assertEquals("system", v1.getCreatedBy(), "published on behalf of the job's submitter");
+    assertEquals("e2e-admin", v1.getCreatedBy(), "published on behalf of the job's submitter (the key that submitted it), forwarded by the trainer");
 
     Map<String, Double> metrics = v1.getMetricsMap();
     assertEquals(job1.getBestMetric(), metrics.get("accuracy"), 0.0, metrics.toString());
@@ -304,7 +304,7 @@ class TrainerSliceIT {
           .setVersionNumber(1).setExpectedCurrentVersionId("").setReason("e2e: v1 to " + env).build());
       assertEquals(v1.getId(), r.getAlias().getVersionId(), r.toString());
       assertEquals(AuditAction.PROMOTE, r.getEvent().getAction());
-      assertEquals("system", r.getEvent().getActor());
+      assertEquals("e2e-admin", r.getEvent().getActor());
     }
     // v2 may not skip staging (even for an admin, unless forced).
     StatusRuntimeException skip = assertThrows(StatusRuntimeException.class, () -> deployment.registry().promote(

@@ -18,12 +18,12 @@ import io.promptune.api.v1.ModelRuntimeGrpc;
 import io.promptune.common.auth.AuthInterceptor;
 import io.promptune.common.auth.CallerContext;
 import io.promptune.runtime.service.InFlightLimits;
+import io.promptune.runtime.service.RuntimeConfig;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.Prioritized;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Applies {@link InFlightLimits} to the runtime's RPCs, after authentication (so the principal is known): a call over
@@ -37,9 +37,12 @@ public class FairUseInterceptor implements ServerInterceptor, Prioritized {
   private final InFlightLimits limits;
   private final Duration retryAfter;
 
-  public FairUseInterceptor(
-      @ConfigProperty(name = "promptune.runtime.fair-use.max-in-flight-per-principal", defaultValue = "64") int limit,
-      @ConfigProperty(name = "promptune.runtime.fair-use.retry-after", defaultValue = "1s") Duration retryAfter) {
+  @jakarta.inject.Inject
+  public FairUseInterceptor(RuntimeConfig config) {
+    this(config.fairUse().maxInFlightPerPrincipal(), config.fairUse().retryAfter());
+  }
+
+  FairUseInterceptor(int limit, Duration retryAfter) {
     this.limits = new InFlightLimits(limit);
     this.retryAfter = retryAfter;
   }

@@ -108,4 +108,17 @@ public interface RuntimeConfig {
     @WithDefault("10s")
     Duration timeout();
   }
+
+  /** Fair use of the shared runtime (see InFlightLimits). */
+  FairUse fairUse();
+
+  interface FairUse {
+    /** Requests in flight (queued or running) per principal; more are refused with RESOURCE_EXHAUSTED. */
+    @WithDefault("64")
+    int maxInFlightPerPrincipal();
+
+    /** The retry delay a refused caller is given (google.rpc.RetryInfo). */
+    @WithDefault("1s")
+    Duration retryAfter();
+  }
 }

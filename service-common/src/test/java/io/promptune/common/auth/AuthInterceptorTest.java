@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -175,6 +179,59 @@ class AuthInterceptorTest {
     assertEquals(HealthCheckResponse.ServingStatus.SERVING,
         HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus());
   }
+
+  @Test
+  void reflectionIsOpenUnlessConfiguredOff() throws Exception {
+    for (boolean open : new boolean[] {true, false}) {
+      AuthInterceptor auth = new AuthInterceptor();
+      auth.authenticator = new Authenticator(new KeyStore(List.of(), List.of()), Map.of());
+      auth.policy = AccessPolicy.builder().build();
+      auth.config = config(open);
+      auth.events = events;
+      // A stand-in with reflection's method name: only the name matters to the interceptor.
+      MethodDescriptor<byte[], byte[]> reflect = MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
+          .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+      Server s = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+          .addService(ServerInterceptors.intercept(ServerServiceDefinition.builder("grpc.reflection.v1.ServerReflection")
+              .addMethod(reflect, ServerCalls.asyncUnaryCall((req, out) -> {
+                out.onNext(new byte[0]);
+                out.onCompleted();
+              })).build(), auth))
+          .build().start();
+      ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", s.getPort(),
+          InsecureChannelCredentials.create()).build();
+      try {
+        if (open) {
+          ClientCalls.blockingUnaryCall(ch, reflect, io.grpc.CallOptions.DEFAULT, new byte[0]);
+        } else {
+          StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+              () -> ClientCalls.blockingUnaryCall(ch, reflect, io.grpc.CallOptions.DEFAULT, new byte[0]));
+          assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+        }
+      } finally {
+        ch.shutdownNow();
+        s.shutdownNow();
+      }
+    }
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public java.io.InputStream stream(byte[] value) {
+      return new java.io.ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(java.io.InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  };
 
   @Test
   void theCoverageHelperNamesMethodsWithoutARule() {
