@@ -133,15 +133,19 @@ class RouteTableAuthTest {
     }
     if (!r.method().equals("GET")) {
       if (r.consumes().startsWith("multipart/")) {
-        req = req.contentType("multipart/form-data; boundary=b").body("--b--\r\n");
+        req = req.contentType("multipart/form-data; boundary=b").body(bytes("--b--\r\n"));
       } else if (r.consumes().equals("*/*")) {
-        req = req.contentType("application/x-ndjson").body("{}\n");
+        req = req.contentType("application/x-ndjson").body(bytes("{}\n"));
       } else {
-        req = req.contentType(r.consumes()).body("{}");
+        req = req.contentType(r.consumes()).body(bytes("{}"));
       }
     }
     // A stream route would stay open once admitted: only its head matters here.
     return req.request(r.method(), r.concretePath() + (r.template().endsWith("/stream") ? "?from=0" : ""));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @ParameterizedTest(name = "{0} as {1}")
