@@ -114,15 +114,46 @@ public final class Launcher {
     }
   }
 
+  /** The first step of {@link #up}: the database (started if needed) and its JDBC URL. */
+  public String upDatabase() throws IOException, InterruptedException {
+    Files.createDirectories(home);
+    return ensureDatabase(new ArrayList<>());
+  }
+
+  /** The embedded server's data directory and the checks made on it. */
+  public PostgresServer embeddedServer() {
+    return new PostgresServer(home.resolve("pgdata"));
+  }
+
+  /**
+   * The database URL for the services. The embedded server is checked by asking it (not by looking at the JVM
+   * that started it): a live, verified server is reused; a dead or unresponsive one is stopped and started again;
+   * a port held by anything else fails {@code up} with a message that says so.
+   */
   private String ensureDatabase(List<String> startedNow) throws IOException, InterruptedException {
     String external = topology.externalDbUrl();
     if (external != null) {
       out.println("database: " + external + " (PROMPTUNE_DB_URL)");
       return external;
     }
+    PostgresServer server = embeddedServer();
     Path ready = supervisor.runDir().resolve("postgres.url");
-    if (supervisor.find(POSTGRES).isPresent() && Files.exists(ready)) {
-      return Files.readString(ready).trim();
+    Optional<ProcessHandle> wrapper = supervisor.find(POSTGRES);
+    PostgresServer.Verdict v = server.verify();
+    if (v.ours()) {
+      if (wrapper.isEmpty()) {
+        out.println("embedded PostgreSQL (" + v.detail() + ") runs without its launcher process; using it");
+      }
+      return jdbcUrl(server.port().orElseThrow());
+    }
+    if (wrapper.isPresent() || server.postmaster().isPresent()) {
+      out.println("embedded PostgreSQL is not healthy (" + v.detail() + "); restarting it");
+      supervisor.stop(POSTGRES, Duration.ofSeconds(30));
+      server.stop(Duration.ofSeconds(30));
+    }
+    int port = topology.embeddedDbPort();
+    if (port > 0) {
+      EmbeddedDatabase.refuseTakenPort(server, port);
     }
     Files.createDirectories(supervisor.runDir());
     Files.deleteIfExists(ready);
@@ -134,12 +165,12 @@ public final class Launcher {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(EmbeddedPostgresMain.class.getName());
-    cmd.add(home.resolve("pgdata").toString());
-    cmd.add(Integer.toString(topology.embeddedDbPort()));
+    cmd.add(server.dataDirectory().toString());
+    cmd.add(Integer.toString(port));
     cmd.add(ready.toString());
     ProcessHandle pg = supervisor.start(POSTGRES, cmd, Map.of());
     startedNow.add(POSTGRES);
-    out.println("starting embedded PostgreSQL (data: " + home.resolve("pgdata") + ")");
+    out.println("starting embedded PostgreSQL (data: " + server.dataDirectory() + ")");
     Instant deadline = Instant.now().plusSeconds(120);
     while (!Files.exists(ready)) {
       if (!pg.isAlive()) {
@@ -152,7 +183,16 @@ public final class Launcher {
       }
       Thread.sleep(200);
     }
-    return Files.readString(ready).trim();
+    // The launcher checks for itself that the server it hands to the services is the one it started.
+    PostgresServer.Verdict started = server.verify();
+    if (!started.ours()) {
+      throw new IllegalStateException("embedded PostgreSQL did not start: " + started.detail());
+    }
+    return jdbcUrl(server.port().orElseThrow());
+  }
+
+  private static String jdbcUrl(int port) {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + EmbeddedDatabase.DATABASE;
   }
 
   private Map<String, String> sharedEnvironment(String dbUrl) {
@@ -230,7 +270,11 @@ public final class Launcher {
         stopped.add(s.name());
       }
     }
-    if (supervisor.stop(POSTGRES, Duration.ofSeconds(30))) {
+    // The launcher process asks its server to stop; if that process is gone (or the server outlived it), the
+    // server is stopped directly through its data directory's postmaster.pid.
+    boolean pg = supervisor.stop(POSTGRES, Duration.ofSeconds(30));
+    pg |= embeddedServer().stop(Duration.ofSeconds(30));
+    if (pg) {
       stopped.add(POSTGRES);
     }
     return stopped;
@@ -238,11 +282,8 @@ public final class Launcher {
 
   public List<ProcessStatus> status() {
     List<ProcessStatus> result = new ArrayList<>();
-    Optional<ProcessHandle> pg = supervisor.find(POSTGRES);
-    String db = topology.externalDbUrl();
-    if (db == null) {
-      result.add(new ProcessStatus(POSTGRES, pg.map(ProcessHandle::pid).orElse(-1L),
-          pg.isPresent() ? "RUNNING" : "STOPPED", readDbUrl().orElse("-")));
+    if (topology.externalDbUrl() == null) {
+      result.add(databaseStatus());
     }
     for (ServiceSpec s : topology.services()) {
       Optional<ProcessHandle> p = supervisor.find(s.name());
@@ -253,12 +294,21 @@ public final class Launcher {
     return result;
   }
 
-  private Optional<String> readDbUrl() {
-    try {
-      return Optional.of(Files.readString(supervisor.runDir().resolve("postgres.url")).trim());
-    } catch (IOException e) {
-      return Optional.empty();
+  /**
+   * The embedded server as it really is: SERVING when it answers and proves to be this deployment's server,
+   * NOT_SERVING when its postmaster lives but does not answer (or something else answers), STOPPED otherwise. The pid
+   * is the postmaster's.
+   */
+  private ProcessStatus databaseStatus() {
+    PostgresServer server = embeddedServer();
+    Optional<ProcessHandle> pm = server.postmaster();
+    if (pm.isEmpty()) {
+      return new ProcessStatus(POSTGRES, -1, "STOPPED", "-");
     }
+    int port = server.port().orElse(-1);
+    PostgresServer.Verdict v = server.verify(port);
+    return new ProcessStatus(POSTGRES, pm.get().pid(), v.ours() ? "SERVING" : "NOT_SERVING",
+        v.ours() ? jdbcUrl(port) : v.detail());
   }
 
   /**

@@ -78,8 +78,7 @@ public final class PromptuneCli implements Callable<Integer> {
     public Integer call() {
       List<Launcher.ProcessStatus> st = Launcher.fromEnvironment(System.out).status();
       printStatus(st);
-      boolean all = st.stream().filter(s -> !s.name().equals(Launcher.POSTGRES)).allMatch(
-          Launcher.ProcessStatus::serving);
+      boolean all = st.stream().allMatch(Launcher.ProcessStatus::serving);
       return all ? 0 : 3;
     }
   }

@@ -38,7 +38,12 @@ public final class Topology {
   }
 
   private int port(String key, int dflt) {
-    return intEnv(key, dflt + offset);
+    int p = intEnv(key, dflt + offset);
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException(key + " would be " + p + " (default " + dflt + " + PROMPTUNE_PORT_OFFSET "
+          + offset + "), outside 0..65535: choose a smaller offset or set " + key);
+    }
+    return p;
   }
 
   public String bindHost() {
@@ -52,9 +57,13 @@ public final class Topology {
     return v == null || v.isBlank() ? null : v;
   }
 
-  /** Port of the embedded PostgreSQL; 0 picks a free one. Not shifted by the offset. */
+  /**
+   * Port of the embedded PostgreSQL: {@value #DEFAULT_DB_PORT} shifted by PROMPTUNE_PORT_OFFSET like every other
+   * port, so two deployments with different offsets never share a database; PROMPTUNE_DB_PORT sets it (0 picks a
+   * free one).
+   */
   public int embeddedDbPort() {
-    return intEnv("PROMPTUNE_DB_PORT", DEFAULT_DB_PORT);
+    return port("PROMPTUNE_DB_PORT", DEFAULT_DB_PORT);
   }
 
   /** The services in start order: the ones others depend on first. */
