@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Brings the deployment up and down on one machine: an embedded PostgreSQL (unless PROMPTUNE_DB_URL names a
@@ -63,22 +65,56 @@ public final class Launcher {
     return supervisor;
   }
 
+  /** The number of model runtimes and trainers of this deployment. */
+  public record Scale(int runtimes, int trainers) {
+    public static final Scale ONE = new Scale(1, 1);
+  }
+
+  private Path scaleFile() {
+    return supervisor.runDir().resolve("scale");
+  }
+
+  /** The scale the last {@code up} recorded ({@code run/scale}), one of each if none. */
+  public Scale scale() {
+    try {
+      String[] v = Files.readString(scaleFile()).trim().split("\\s+");
+      return new Scale(Integer.parseInt(v[0]), Integer.parseInt(v[1]));
+    } catch (IOException | RuntimeException e) {
+      return Scale.ONE;
+    }
+  }
+
+  /** The services at the recorded scale, in start order. */
   public List<ServiceSpec> services() {
-    return topology.services();
+    Scale sc = scale();
+    return topology.services(sc.runtimes(), sc.trainers());
+  }
+
+  /** {@link #up(Duration, Integer, Integer)} at the recorded scale. */
+  public List<ProcessStatus> up(Duration timeout) throws IOException, InterruptedException {
+    return up(timeout, null, null);
   }
 
   /**
    * Starts whatever is not running yet and waits until every service reports SERVING. On failure, stops what
    * this call started and throws with the failing service's log tail.
    */
-  public List<ProcessStatus> up(Duration timeout) throws IOException, InterruptedException {
+  public List<ProcessStatus> up(Duration timeout, Integer runtimes, Integer trainers)
+      throws IOException, InterruptedException {
     Files.createDirectories(home);
+    Scale recorded = scale();
+    Scale scale = new Scale(runtimes != null ? runtimes : recorded.runtimes(),
+        trainers != null ? trainers : recorded.trainers());
+    List<ServiceSpec> services = topology.services(scale.runtimes(), scale.trainers()); // validates first
+    Files.createDirectories(supervisor.runDir());
+    Files.writeString(scaleFile(), scale.runtimes() + " " + scale.trainers() + "\n");
+    stopInstancesBeyond(services);
     List<String> startedNow = new ArrayList<>();
     Map<String, Long> logStarts = new HashMap<>();
     try {
       String dbUrl = ensureDatabase(startedNow);
       Map<String, String> shared = sharedEnvironment(dbUrl);
-      for (ServiceSpec s : topology.services()) {
+      for (ServiceSpec s : services) {
         if (supervisor.find(s.name()).isPresent()) {
           continue;
         }
@@ -99,12 +135,17 @@ public final class Launcher {
         env.putAll(s.env());
         // Each service authenticates to the others with its own key (a service principal), made here if missing.
         env.put("PROMPTUNE_SERVICE_KEY_FILE", keys.ensureServiceKey(s.name()).toString());
+        if (s.module().equals("trainer-service")) {
+          // Job.worker names the instance and, being new for every process, tells a resumed attempt's worker apart.
+          env.putIfAbsent("PROMPTUNE_TRAINER_WORKER_ID", s.name() + "-" + java.util.HexFormat.of().formatHex(
+              java.security.SecureRandom.getSeed(3)));
+        }
         logStarts.put(s.name(), logSize(s.name()));
         supervisor.start(s.name(), cmd, env);
         startedNow.add(s.name());
         out.println("started " + s.name() + " (log: " + supervisor.logFile(s.name()) + ")");
       }
-      awaitServing(timeout, logStarts);
+      awaitServing(services, timeout, logStarts);
       return status();
     } catch (IOException | RuntimeException | InterruptedException e) {
       for (int i = startedNow.size() - 1; i >= 0; i--) {
@@ -208,11 +249,12 @@ public final class Launcher {
     return env;
   }
 
-  private void awaitServing(Duration timeout, Map<String, Long> logStarts) throws InterruptedException {
+  private void awaitServing(List<ServiceSpec> services, Duration timeout, Map<String, Long> logStarts)
+      throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (true) {
       boolean all = true;
-      for (ServiceSpec s : topology.services()) {
+      for (ServiceSpec s : services) {
         Optional<ProcessHandle> p = supervisor.find(s.name());
         if (p.isEmpty() || failedToStart(s.name(), logStarts.get(s.name()))) {
           throw new IllegalStateException(s.name() + (p.isEmpty() ? " exited" : " failed") + " during start. Last "
@@ -263,11 +305,12 @@ public final class Launcher {
   /** Stops the services (in reverse start order) and the embedded database. Returns what was stopped. */
   public List<String> down() {
     List<String> stopped = new ArrayList<>();
-    List<ServiceSpec> services = new ArrayList<>(topology.services());
-    java.util.Collections.reverse(services);
-    for (ServiceSpec s : services) {
-      if (supervisor.stop(s.name(), Duration.ofSeconds(20))) {
-        stopped.add(s.name());
+    List<String> names = new ArrayList<>(services().stream().map(ServiceSpec::name).toList());
+    names.addAll(recordedServiceNames().stream().filter(n -> !names.contains(n)).toList());
+    java.util.Collections.reverse(names);
+    for (String name : names) {
+      if (supervisor.stop(name, Duration.ofSeconds(20))) {
+        stopped.add(name);
       }
     }
     // The launcher process asks its server to stop; if that process is gone (or the server outlived it), the
@@ -277,7 +320,32 @@ public final class Launcher {
     if (pg) {
       stopped.add(POSTGRES);
     }
+    try {
+      Files.deleteIfExists(scaleFile()); // the next plain `up` starts one of each again
+    } catch (IOException ignored) {
+      // harmless: the next `up` overwrites it
+    }
     return stopped;
+  }
+
+  /** Names with a pid file under run/, the database's excluded. */
+  private List<String> recordedServiceNames() {
+    try (var files = Files.list(supervisor.runDir())) {
+      return files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".pid"))
+          .map(f -> f.substring(0, f.length() - 4)).filter(n -> !n.equals(POSTGRES)).sorted().toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** Stops runtime and trainer instances that an {@code up} with a smaller scale no longer wants. */
+  private void stopInstancesBeyond(List<ServiceSpec> wanted) {
+    Set<String> names = new HashSet<>(wanted.stream().map(ServiceSpec::name).toList());
+    for (String n : recordedServiceNames()) {
+      if (!names.contains(n) && supervisor.stop(n, Duration.ofSeconds(20))) {
+        out.println("stopped " + n + " (beyond the requested scale)");
+      }
+    }
   }
 
   public List<ProcessStatus> status() {
@@ -285,7 +353,7 @@ public final class Launcher {
     if (topology.externalDbUrl() == null) {
       result.add(databaseStatus());
     }
-    for (ServiceSpec s : topology.services()) {
+    for (ServiceSpec s : services()) {
       Optional<ProcessHandle> p = supervisor.find(s.name());
       String health = p.isEmpty() ? "STOPPED" : HealthProbe.check("127.0.0.1", s.grpcPort(), s.grpcService());
       String endpoint = "grpc 127.0.0.1:" + s.grpcPort() + "  http http://127.0.0.1:" + s.httpPort();

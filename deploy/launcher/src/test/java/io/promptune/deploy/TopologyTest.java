@@ -45,4 +45,31 @@ class TopologyTest {
         () -> topology(Map.of("PROMPTUNE_PORT_OFFSET", "30000")).embeddedDbPort());
     assertTrue(e.getMessage().contains("PROMPTUNE_DB_PORT"), e.getMessage());
   }
+
+  @Test
+  void runtimesAndTrainersAreInstancesTenPortsApartAndTheirCallersGetTheRuntimeList() {
+    Topology t = topology(Map.of("PROMPTUNE_PORT_OFFSET", "100"));
+    var specs = t.services(3, 2);
+    assertEquals(java.util.List.of("registry", "runtime", "runtime-2", "runtime-3", "trainer", "trainer-2", "gateway"),
+        specs.stream().map(ServiceSpec::name).toList());
+    assertEquals(java.util.List.of(9201, 9202, 9211, 9221, 9203, 9213, 9204),
+        java.util.List.of(specs.get(1).grpcPort(), specs.get(0).grpcPort(), specs.get(2).grpcPort(),
+            specs.get(3).grpcPort(), specs.get(4).grpcPort(), specs.get(5).grpcPort(), specs.get(6).grpcPort()));
+    assertEquals("8211", specs.get(2).env().get("PROMPTUNE_RUNTIME_HTTP_PORT"));
+    assertEquals("9213", specs.get(5).env().get("PROMPTUNE_TRAINER_GRPC_PORT"));
+    String targets = "127.0.0.1:9201,127.0.0.1:9211,127.0.0.1:9221";
+    for (ServiceSpec s : specs) {
+      boolean caller = s.module().equals("trainer-service") || s.module().equals("gateway");
+      assertEquals(caller ? targets : null, s.env().get("PROMPTUNE_RUNTIME_TARGETS"), s.name());
+    }
+    assertEquals(null, t.services(1, 2).get(2).env().get("PROMPTUNE_RUNTIME_TARGETS"), "one runtime: no pool");
+    assertThrows(IllegalArgumentException.class, () -> t.services(0, 1));
+  }
+
+  @Test
+  void explicitPortsThatMakeInstancesCollideAreRefused() {
+    Topology t = topology(Map.of("PROMPTUNE_TRAINER_GRPC_PORT", "9111"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.services(2, 1));
+    assertTrue(e.getMessage().contains("9111"), e.getMessage());
+  }
 }
