@@ -35,7 +35,8 @@ public class RuntimePool implements ChannelBuilderCustomizer<NettyChannelBuilder
   @ConfigProperty(name = "promptune.runtime-pool.clients", defaultValue = "runtime")
   List<String> clients;
 
-  @ConfigProperty(name = "promptune.runtime-pool.targets", defaultValue = "${PROMPTUNE_RUNTIME_TARGETS:}")
+  /** Unset: the environment variable PROMPTUNE_RUNTIME_TARGETS (what the launcher sets). */
+  @ConfigProperty(name = "promptune.runtime-pool.targets")
   Optional<String> targets;
 
   @ConfigProperty(name = "promptune.runtime-pool.expected-fingerprint")
@@ -50,6 +51,10 @@ public class RuntimePool implements ChannelBuilderCustomizer<NettyChannelBuilder
   @ConfigProperty(name = "promptune.runtime-pool.retry-attempts", defaultValue = "3")
   int retryAttempts;
 
+  /** The health service name checked per replica; "none" turns client-side health checking off (tests' stand-ins). */
+  @ConfigProperty(name = "promptune.runtime-pool.health-check-service", defaultValue = HEALTH_SERVICE)
+  String healthCheckService;
+
   @Inject
   ServiceKey serviceKey;
 
@@ -59,17 +64,24 @@ public class RuntimePool implements ChannelBuilderCustomizer<NettyChannelBuilder
         || config.inProcess().enabled() || config.xds().enabled()) {
       return Map.of();
     }
-    List<String> list = targets.map(t -> Arrays.stream(t.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+    List<String> list = targets.filter(t -> !t.isBlank())
+        .or(() -> Optional.ofNullable(System.getenv("PROMPTUNE_RUNTIME_TARGETS"))).map(t -> Arrays.stream(t.split(",")).map(String::trim).filter(s -> !s.isEmpty())
         .toList()).orElse(List.of());
     String scheme = config.nameResolver().split(":")[0];
     RuntimePoolResolver.Settings settings = new RuntimePoolResolver.Settings(list,
         expectedFingerprint.filter(s -> !s.isBlank()), refreshInterval, probeRetryInterval, Duration.ofSeconds(3),
         serviceKey::get);
     builder.nameResolverFactory(new RuntimePoolResolver.Provider(scheme, settings));
+    Optional<String> health = Optional.of(healthCheckService).filter(h -> !h.isBlank() && !h.equals("none"));
     LOG.infof("gRPC client %s: runtime pool %s, round_robin, health-checked on %s, UNAVAILABLE retried up to %d "
-        + "attempts", name, list.isEmpty() ? "of " + config.host() + " (all its addresses)" : list, HEALTH_SERVICE,
-        retryAttempts);
-    return serviceConfig(retryAttempts);
+        + "attempts", name, list.isEmpty() ? "of " + config.host() + " (all its addresses)" : list,
+        health.orElse("(nothing)"), retryAttempts);
+    return serviceConfig(retryAttempts, health);
+  }
+
+  /** {@link #serviceConfig(int, Optional)} health-checked on {@value #HEALTH_SERVICE}. */
+  public static Map<String, Object> serviceConfig(int retryAttempts) {
+    return serviceConfig(retryAttempts, Optional.of(HEALTH_SERVICE));
   }
 
   /**
@@ -77,11 +89,11 @@ public class RuntimePool implements ChannelBuilderCustomizer<NettyChannelBuilder
    * Retries only UNAVAILABLE (the replica went away or refused before doing anything), never DEADLINE_EXCEEDED:
    * the callers decide on those themselves.
    */
-  public static Map<String, Object> serviceConfig(int retryAttempts) {
-    return Map.of(
-        "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
-        "healthCheckConfig", Map.of("serviceName", HEALTH_SERVICE),
-        "methodConfig", List.of(Map.of(
+  public static Map<String, Object> serviceConfig(int retryAttempts, Optional<String> healthService) {
+    Map<String, Object> config = new java.util.HashMap<>();
+    config.put("loadBalancingConfig", List.of(Map.of("round_robin", Map.of())));
+    healthService.ifPresent(h -> config.put("healthCheckConfig", Map.of("serviceName", h)));
+    config.put("methodConfig", List.of(Map.of(
             "name", List.of(Map.of("service", "promptune.v1.ModelRuntime")),
             "retryPolicy", Map.of(
                 "maxAttempts", (double) Math.max(2, retryAttempts),
@@ -89,5 +101,6 @@ public class RuntimePool implements ChannelBuilderCustomizer<NettyChannelBuilder
                 "maxBackoff", "1s",
                 "backoffMultiplier", 2.0,
                 "retryableStatusCodes", List.of("UNAVAILABLE")))));
+    return config;
   }
 }

@@ -158,12 +158,14 @@ public final class RuntimePoolResolver extends NameResolver {
     Set<InetSocketAddress> all = new LinkedHashSet<>();
     for (String t : targets) {
       int colon = t.lastIndexOf(':');
-      if (colon <= 0) {
+      int port;
+      try {
+        port = Integer.parseInt(t.substring(colon + 1).trim());
+      } catch (RuntimeException e) {
         LOG.warnf("runtime pool target '%s' is not host:port; ignored", t);
         continue;
       }
       String host = t.substring(0, colon).replace("[", "").replace("]", "");
-      int port = Integer.parseInt(t.substring(colon + 1).trim());
       try {
         for (InetAddress a : InetAddress.getAllByName(host.trim())) {
           all.add(new InetSocketAddress(a, port));
