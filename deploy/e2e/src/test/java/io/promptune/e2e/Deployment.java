@@ -213,6 +213,12 @@ final class Deployment implements AutoCloseable {
     return h;
   }
 
+  /** The embedded PostgreSQL server itself (its postmaster, from {@code pgdata/postmaster.pid}), checked to be ours. */
+  ProcessHandle postmaster() {
+    return new io.promptune.deploy.PostgresServer(home.resolve("pgdata")).postmaster()
+        .orElseThrow(() -> new AssertionError("no PostgreSQL server runs for " + home.resolve("pgdata")));
+  }
+
   /** SIGKILL (destroyForcibly) the service's process and wait until it is gone. */
   void kill9(String service) throws Exception {
     ProcessHandle h = process(service);

@@ -53,6 +53,19 @@ class LauncherIT {
     List<Long> pids = cli.ourProcesses();
     assertEquals(5, pids.size(), "postgres + four services, got " + pids);
 
+    // The JVM that launched PostgreSQL is SIGKILLed: the server lives on, status asks the server itself and says
+    // so, and down still stops it (through pgdata/postmaster.pid), leaving no process.
+    ProcessHandle wrapper = ProcessHandle.of(Long.parseLong(Files.readString(home.resolve("run/postgres.pid"))
+        .strip())).orElseThrow();
+    assertTrue(wrapper.info().commandLine().orElse("").contains("EmbeddedPostgresMain"));
+    wrapper.destroyForcibly();
+    wrapper.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    Cli.Result afterKill = cli.run("status");
+    assertEquals(0, afterKill.exitCode(), afterKill.output());
+    assertTrue(afterKill.output().lines().anyMatch(l -> l.startsWith("postgres") && l.contains(" SERVING ")),
+        afterKill.output());
+    assertEquals(1, cli.postgresServersUnder(home).size(), "the server outlives its launcher JVM");
+
     Cli.Result down = cli.run("down");
     assertEquals(0, down.exitCode(), down.output());
     assertTrue(down.output().contains("postgres"), down.output());

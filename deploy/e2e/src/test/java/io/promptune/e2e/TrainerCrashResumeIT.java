@@ -203,6 +203,51 @@ class TrainerCrashResumeIT {
         + (target - 1));
   }
 
+  /**
+   * The database dies under a running job: SIGKILL of the PostgreSQL server itself (not of the JVM that launched
+   * it). {@code status} reports the database down, {@code up} starts it again on the same data, and the job (whose
+   * worker gives it up on the database error and takes it again once its lease has run out) resumes from its last
+   * checkpoint and publishes the uninterrupted run's prompt, bit for bit.
+   */
+  @Test
+  void sigkilledDatabaseIsRestartedByUpAndTheJobStillEndsBitIdentical() throws Exception {
+    Reference ref = reference(STEPS);
+    String jobId = submit("e2e-resume-db-killed", STEPS);
+    Job beforeKill = deployment.awaitJob(jobId, Duration.ofMinutes(3), "step >= " + KILL_AT_STEP,
+        j -> j.getStep() >= KILL_AT_STEP || Deployment.terminal(j.getState()));
+    ProcessHandle postmaster = deployment.postmaster();
+    postmaster.destroyForcibly();
+    postmaster.onExit().get(30, TimeUnit.SECONDS);
+    assertEquals(JobState.RUNNING, beforeKill.getState(), "the job must still run when the database dies: "
+        + beforeKill);
+    System.out.printf("[TrainerCrashResumeIT] SIGKILLed the PostgreSQL server (pid %d) with the job at step >= %d%n",
+        postmaster.pid(), beforeKill.getStep());
+
+    Cli.Result status = deployment.cli().run("status");
+    assertEquals(3, status.exitCode(), status.output());
+    String pgHealth = status.output().lines().filter(l -> l.startsWith("postgres")).findFirst()
+        .map(l -> l.trim().split("\\s+")[2]).orElse("?");
+    assertTrue(List.of("STOPPED", "NOT_SERVING").contains(pgHealth), status.output());
+
+    Instant t0 = Instant.now();
+    deployment.up();
+    deployment.resetConnectBackoff();
+    ProcessHandle restarted = deployment.postmaster();
+    assertNotEquals(postmaster.pid(), restarted.pid());
+    System.out.printf("[TrainerCrashResumeIT] `up` restarted PostgreSQL (pid %d) in %d ms%n", restarted.pid(),
+        Duration.between(t0, Instant.now()).toMillis());
+
+    List<JobEvent> events = deployment.watchToEnd(jobId, Duration.ofMinutes(3));
+    Job job = getJob(jobId);
+    assertEquals(JobState.SUCCEEDED, job.getState(), job.getReason() + "\n" + events);
+    System.out.printf("[TrainerCrashResumeIT] job after the database restart: %d attempt(s), resumed from %s%n",
+        job.getAttempts(), stepsResumedFrom(events));
+    assertEquals(lossPerStep(ref.events()), lossPerStep(events), "per-step losses differ from the reference run");
+    PromptVersion v = version(job.getPublishedVersionId());
+    assertEquals(ref.version().getSha256(), v.getSha256(), "not bit-identical to the uninterrupted run");
+    assertEquals(ref.version().getTensor(), v.getTensor());
+  }
+
   private static String submit(String outputPrompt, int steps) {
     return deployment.trainer().submitJob(SubmitJobRequest.newBuilder().setSpec(spec(outputPrompt, steps)).build())
         .getId();

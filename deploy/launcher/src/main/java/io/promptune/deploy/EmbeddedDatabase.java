@@ -44,9 +44,38 @@ public final class EmbeddedDatabase implements AutoCloseable {
     if (port > 0) {
       builder.setPort(port);
     }
-    EmbeddedDatabase db = new EmbeddedDatabase(builder.start());
+    if (dataDirectory != null && port > 0) {
+      refuseTakenPort(new PostgresServer(dataDirectory), port);
+    }
+    EmbeddedPostgres postgres = builder.start();
+    if (dataDirectory != null) {
+      // The embedded library counts the server as started as soon as any PostgreSQL answers on the port. If
+      // another one already listened there, ours could not bind and exited: that other server must not be used.
+      PostgresServer.Verdict v = new PostgresServer(dataDirectory).verify(postgres.getPort());
+      if (!v.ours()) {
+        postgres.close();
+        throw new IOException("embedded PostgreSQL did not start: " + v.detail());
+      }
+    }
+    EmbeddedDatabase db = new EmbeddedDatabase(postgres);
     db.createDatabaseIfMissing();
     return db;
+  }
+
+  /**
+   * Fails when something other than this data directory's own server already listens on {@code port}: starting
+   * would fail to bind, and the services would end up on the other server's data.
+   */
+  static void refuseTakenPort(PostgresServer server, int port) throws IOException {
+    if (!PostgresServer.portInUse(port)) {
+      return;
+    }
+    PostgresServer.Verdict v = server.verify(port);
+    if (!v.ours()) {
+      throw new IOException("port " + port + " is already in use: " + v.detail() + ". Another Promptune "
+          + "deployment? Give this one its own ports with PROMPTUNE_PORT_OFFSET (or PROMPTUNE_DB_PORT for the "
+          + "database alone).");
+    }
   }
 
   /** A fresh temporary server on a free port, for tests. */

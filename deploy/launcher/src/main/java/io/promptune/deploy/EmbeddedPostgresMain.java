@@ -38,6 +38,15 @@ public final class EmbeddedPostgresMain {
     Files.writeString(tmp, db.jdbcUrl());
     Files.move(tmp, readyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     System.out.println("PostgreSQL ready at " + db.jdbcUrl() + " (data in " + dataDir + ")");
-    stopped.await();
+    // This process lives exactly as long as its server: if the server dies (e.g. SIGKILL), say so and exit, so
+    // that `promptune status` and `up` see it at once (they also check the server itself).
+    PostgresServer server = new PostgresServer(dataDir);
+    long pid = server.postmaster().map(ProcessHandle::pid).orElse(-1L);
+    while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (server.postmaster().isEmpty()) {
+        System.err.println("PostgreSQL server (pid " + pid + ") is gone; exiting. `promptune up` starts it again.");
+        System.exit(1);
+      }
+    }
   }
 }

@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Brings the deployment up and down on one machine: an embedded PostgreSQL (unless PROMPTUNE_DB_URL names a
@@ -63,22 +65,56 @@ public final class Launcher {
     return supervisor;
   }
 
+  /** The number of model runtimes and trainers of this deployment. */
+  public record Scale(int runtimes, int trainers) {
+    public static final Scale ONE = new Scale(1, 1);
+  }
+
+  private Path scaleFile() {
+    return supervisor.runDir().resolve("scale");
+  }
+
+  /** The scale the last {@code up} recorded ({@code run/scale}), one of each if none. */
+  public Scale scale() {
+    try {
+      String[] v = Files.readString(scaleFile()).trim().split("\\s+");
+      return new Scale(Integer.parseInt(v[0]), Integer.parseInt(v[1]));
+    } catch (IOException | RuntimeException e) {
+      return Scale.ONE;
+    }
+  }
+
+  /** The services at the recorded scale, in start order. */
   public List<ServiceSpec> services() {
-    return topology.services();
+    Scale sc = scale();
+    return topology.services(sc.runtimes(), sc.trainers());
+  }
+
+  /** {@link #up(Duration, Integer, Integer)} at the recorded scale. */
+  public List<ProcessStatus> up(Duration timeout) throws IOException, InterruptedException {
+    return up(timeout, null, null);
   }
 
   /**
    * Starts whatever is not running yet and waits until every service reports SERVING. On failure, stops what
    * this call started and throws with the failing service's log tail.
    */
-  public List<ProcessStatus> up(Duration timeout) throws IOException, InterruptedException {
+  public List<ProcessStatus> up(Duration timeout, Integer runtimes, Integer trainers)
+      throws IOException, InterruptedException {
     Files.createDirectories(home);
+    Scale recorded = scale();
+    Scale scale = new Scale(runtimes != null ? runtimes : recorded.runtimes(),
+        trainers != null ? trainers : recorded.trainers());
+    List<ServiceSpec> services = topology.services(scale.runtimes(), scale.trainers()); // validates first
+    Files.createDirectories(supervisor.runDir());
+    Files.writeString(scaleFile(), scale.runtimes() + " " + scale.trainers() + "\n");
+    stopInstancesBeyond(services);
     List<String> startedNow = new ArrayList<>();
     Map<String, Long> logStarts = new HashMap<>();
     try {
       String dbUrl = ensureDatabase(startedNow);
       Map<String, String> shared = sharedEnvironment(dbUrl);
-      for (ServiceSpec s : topology.services()) {
+      for (ServiceSpec s : services) {
         if (supervisor.find(s.name()).isPresent()) {
           continue;
         }
@@ -99,12 +135,17 @@ public final class Launcher {
         env.putAll(s.env());
         // Each service authenticates to the others with its own key (a service principal), made here if missing.
         env.put("PROMPTUNE_SERVICE_KEY_FILE", keys.ensureServiceKey(s.name()).toString());
+        if (s.module().equals("trainer-service")) {
+          // Job.worker names the instance and, being new for every process, tells a resumed attempt's worker apart.
+          env.putIfAbsent("PROMPTUNE_TRAINER_WORKER_ID", s.name() + "-" + java.util.HexFormat.of().formatHex(
+              java.security.SecureRandom.getSeed(3)));
+        }
         logStarts.put(s.name(), logSize(s.name()));
         supervisor.start(s.name(), cmd, env);
         startedNow.add(s.name());
         out.println("started " + s.name() + " (log: " + supervisor.logFile(s.name()) + ")");
       }
-      awaitServing(timeout, logStarts);
+      awaitServing(services, timeout, logStarts);
       return status();
     } catch (IOException | RuntimeException | InterruptedException e) {
       for (int i = startedNow.size() - 1; i >= 0; i--) {
@@ -114,15 +155,46 @@ public final class Launcher {
     }
   }
 
+  /** The first step of {@link #up}: the database (started if needed) and its JDBC URL. */
+  public String upDatabase() throws IOException, InterruptedException {
+    Files.createDirectories(home);
+    return ensureDatabase(new ArrayList<>());
+  }
+
+  /** The embedded server's data directory and the checks made on it. */
+  public PostgresServer embeddedServer() {
+    return new PostgresServer(home.resolve("pgdata"));
+  }
+
+  /**
+   * The database URL for the services. The embedded server is checked by asking it (not by looking at the JVM
+   * that started it): a live, verified server is reused; a dead or unresponsive one is stopped and started again;
+   * a port held by anything else fails {@code up} with a message that says so.
+   */
   private String ensureDatabase(List<String> startedNow) throws IOException, InterruptedException {
     String external = topology.externalDbUrl();
     if (external != null) {
       out.println("database: " + external + " (PROMPTUNE_DB_URL)");
       return external;
     }
+    PostgresServer server = embeddedServer();
     Path ready = supervisor.runDir().resolve("postgres.url");
-    if (supervisor.find(POSTGRES).isPresent() && Files.exists(ready)) {
-      return Files.readString(ready).trim();
+    Optional<ProcessHandle> wrapper = supervisor.find(POSTGRES);
+    PostgresServer.Verdict v = server.verify();
+    if (v.ours()) {
+      if (wrapper.isEmpty()) {
+        out.println("embedded PostgreSQL (" + v.detail() + ") runs without its launcher process; using it");
+      }
+      return jdbcUrl(server.port().orElseThrow());
+    }
+    if (wrapper.isPresent() || server.postmaster().isPresent()) {
+      out.println("embedded PostgreSQL is not healthy (" + v.detail() + "); restarting it");
+      supervisor.stop(POSTGRES, Duration.ofSeconds(30));
+      server.stop(Duration.ofSeconds(30));
+    }
+    int port = topology.embeddedDbPort();
+    if (port > 0) {
+      EmbeddedDatabase.refuseTakenPort(server, port);
     }
     Files.createDirectories(supervisor.runDir());
     Files.deleteIfExists(ready);
@@ -134,12 +206,12 @@ public final class Launcher {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(EmbeddedPostgresMain.class.getName());
-    cmd.add(home.resolve("pgdata").toString());
-    cmd.add(Integer.toString(topology.embeddedDbPort()));
+    cmd.add(server.dataDirectory().toString());
+    cmd.add(Integer.toString(port));
     cmd.add(ready.toString());
     ProcessHandle pg = supervisor.start(POSTGRES, cmd, Map.of());
     startedNow.add(POSTGRES);
-    out.println("starting embedded PostgreSQL (data: " + home.resolve("pgdata") + ")");
+    out.println("starting embedded PostgreSQL (data: " + server.dataDirectory() + ")");
     Instant deadline = Instant.now().plusSeconds(120);
     while (!Files.exists(ready)) {
       if (!pg.isAlive()) {
@@ -152,7 +224,16 @@ public final class Launcher {
       }
       Thread.sleep(200);
     }
-    return Files.readString(ready).trim();
+    // The launcher checks for itself that the server it hands to the services is the one it started.
+    PostgresServer.Verdict started = server.verify();
+    if (!started.ours()) {
+      throw new IllegalStateException("embedded PostgreSQL did not start: " + started.detail());
+    }
+    return jdbcUrl(server.port().orElseThrow());
+  }
+
+  private static String jdbcUrl(int port) {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + EmbeddedDatabase.DATABASE;
   }
 
   private Map<String, String> sharedEnvironment(String dbUrl) {
@@ -168,11 +249,12 @@ public final class Launcher {
     return env;
   }
 
-  private void awaitServing(Duration timeout, Map<String, Long> logStarts) throws InterruptedException {
+  private void awaitServing(List<ServiceSpec> services, Duration timeout, Map<String, Long> logStarts)
+      throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (true) {
       boolean all = true;
-      for (ServiceSpec s : topology.services()) {
+      for (ServiceSpec s : services) {
         Optional<ProcessHandle> p = supervisor.find(s.name());
         if (p.isEmpty() || failedToStart(s.name(), logStarts.get(s.name()))) {
           throw new IllegalStateException(s.name() + (p.isEmpty() ? " exited" : " failed") + " during start. Last "
@@ -223,28 +305,55 @@ public final class Launcher {
   /** Stops the services (in reverse start order) and the embedded database. Returns what was stopped. */
   public List<String> down() {
     List<String> stopped = new ArrayList<>();
-    List<ServiceSpec> services = new ArrayList<>(topology.services());
-    java.util.Collections.reverse(services);
-    for (ServiceSpec s : services) {
-      if (supervisor.stop(s.name(), Duration.ofSeconds(20))) {
-        stopped.add(s.name());
+    List<String> names = new ArrayList<>(services().stream().map(ServiceSpec::name).toList());
+    names.addAll(recordedServiceNames().stream().filter(n -> !names.contains(n)).toList());
+    java.util.Collections.reverse(names);
+    for (String name : names) {
+      if (supervisor.stop(name, Duration.ofSeconds(20))) {
+        stopped.add(name);
       }
     }
-    if (supervisor.stop(POSTGRES, Duration.ofSeconds(30))) {
+    // The launcher process asks its server to stop; if that process is gone (or the server outlived it), the
+    // server is stopped directly through its data directory's postmaster.pid.
+    boolean pg = supervisor.stop(POSTGRES, Duration.ofSeconds(30));
+    pg |= embeddedServer().stop(Duration.ofSeconds(30));
+    if (pg) {
       stopped.add(POSTGRES);
+    }
+    try {
+      Files.deleteIfExists(scaleFile()); // the next plain `up` starts one of each again
+    } catch (IOException ignored) {
+      // harmless: the next `up` overwrites it
     }
     return stopped;
   }
 
+  /** Names with a pid file under run/, the database's excluded. */
+  private List<String> recordedServiceNames() {
+    try (var files = Files.list(supervisor.runDir())) {
+      return files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".pid"))
+          .map(f -> f.substring(0, f.length() - 4)).filter(n -> !n.equals(POSTGRES)).sorted().toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** Stops runtime and trainer instances that an {@code up} with a smaller scale no longer wants. */
+  private void stopInstancesBeyond(List<ServiceSpec> wanted) {
+    Set<String> names = new HashSet<>(wanted.stream().map(ServiceSpec::name).toList());
+    for (String n : recordedServiceNames()) {
+      if (!names.contains(n) && supervisor.stop(n, Duration.ofSeconds(20))) {
+        out.println("stopped " + n + " (beyond the requested scale)");
+      }
+    }
+  }
+
   public List<ProcessStatus> status() {
     List<ProcessStatus> result = new ArrayList<>();
-    Optional<ProcessHandle> pg = supervisor.find(POSTGRES);
-    String db = topology.externalDbUrl();
-    if (db == null) {
-      result.add(new ProcessStatus(POSTGRES, pg.map(ProcessHandle::pid).orElse(-1L),
-          pg.isPresent() ? "RUNNING" : "STOPPED", readDbUrl().orElse("-")));
+    if (topology.externalDbUrl() == null) {
+      result.add(databaseStatus());
     }
-    for (ServiceSpec s : topology.services()) {
+    for (ServiceSpec s : services()) {
       Optional<ProcessHandle> p = supervisor.find(s.name());
       String health = p.isEmpty() ? "STOPPED" : HealthProbe.check("127.0.0.1", s.grpcPort(), s.grpcService());
       String endpoint = "grpc 127.0.0.1:" + s.grpcPort() + "  http http://127.0.0.1:" + s.httpPort();
@@ -253,12 +362,21 @@ public final class Launcher {
     return result;
   }
 
-  private Optional<String> readDbUrl() {
-    try {
-      return Optional.of(Files.readString(supervisor.runDir().resolve("postgres.url")).trim());
-    } catch (IOException e) {
-      return Optional.empty();
+  /**
+   * The embedded server as it really is: SERVING when it answers and proves to be this deployment's server,
+   * NOT_SERVING when its postmaster lives but does not answer (or something else answers), STOPPED otherwise. The pid
+   * is the postmaster's.
+   */
+  private ProcessStatus databaseStatus() {
+    PostgresServer server = embeddedServer();
+    Optional<ProcessHandle> pm = server.postmaster();
+    if (pm.isEmpty()) {
+      return new ProcessStatus(POSTGRES, -1, "STOPPED", "-");
     }
+    int port = server.port().orElse(-1);
+    PostgresServer.Verdict v = server.verify(port);
+    return new ProcessStatus(POSTGRES, pm.get().pid(), v.ours() ? "SERVING" : "NOT_SERVING",
+        v.ours() ? jdbcUrl(port) : v.detail());
   }
 
   /**

@@ -47,11 +47,19 @@ public final class PromptuneCli implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "300", description = "Seconds to wait for health (default 300).")
     int timeoutSeconds;
 
+    @Option(names = "--runtimes", description = "Model runtime replicas (default: as the running deployment, else 1)."
+        + " Ports 9101, 9111, 9121, ...; trainers and gateway balance over all of them.")
+    Integer runtimes;
+
+    @Option(names = "--trainers", description = "Trainer processes sharing the job queue (default: as the running "
+        + "deployment, else 1). Ports 9103, 9113, ...")
+    Integer trainers;
+
     @Override
     public Integer call() {
       Launcher launcher = Launcher.fromEnvironment(System.out);
       try {
-        List<Launcher.ProcessStatus> st = launcher.up(Duration.ofSeconds(timeoutSeconds));
+        List<Launcher.ProcessStatus> st = launcher.up(Duration.ofSeconds(timeoutSeconds), runtimes, trainers);
         System.out.println("Promptune is up (state in " + launcher.home() + ").");
         printStatus(st);
         return 0;
@@ -78,15 +86,15 @@ public final class PromptuneCli implements Callable<Integer> {
     public Integer call() {
       List<Launcher.ProcessStatus> st = Launcher.fromEnvironment(System.out).status();
       printStatus(st);
-      boolean all = st.stream().filter(s -> !s.name().equals(Launcher.POSTGRES)).allMatch(
-          Launcher.ProcessStatus::serving);
+      boolean all = st.stream().allMatch(Launcher.ProcessStatus::serving);
       return all ? 0 : 3;
     }
   }
 
   @Command(name = "logs", description = "Print the last lines of a service's log.")
   static final class Logs implements Callable<Integer> {
-    @Parameters(arity = "0..1", description = "postgres, registry, runtime, trainer or gateway (default: all)")
+    @Parameters(arity = "0..1", description = "postgres, registry, runtime, trainer, gateway or an instance such as "
+        + "runtime-2 (default: all)")
     String service;
 
     @Option(names = {"-n", "--lines"}, defaultValue = "50")
