@@ -24,6 +24,9 @@ public class AuthFilter {
   @Inject
   Caller caller;
 
+  @Inject
+  io.promptune.gateway.observability.GatewayMetrics metrics;
+
   @ServerRequestFilter
   public void authenticate(ContainerRequestContext request, ResourceInfo resource) {
     Method method = resource.getResourceMethod();
@@ -32,17 +35,21 @@ public class AuthFilter {
     }
     Optional<String> presented = presentedKey(request);
     if (presented.isEmpty()) {
+      metrics.authFailure("missing_key");
       throw ApiError.unauthenticated(keys.isEmpty()
           ? "This gateway has no API keys configured. Add one (promptune keys create, or promptune.gateway.api-keys) "
               + "and send it as 'Authorization: Bearer <key>'."
           : "Missing API key: send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>').");
     }
-    ApiKey key = keys.authenticate(presented.get()).orElseThrow(() -> ApiError.unauthenticated(
-        "Unknown API key: check the key you sent, or ask the deployer for one."));
+    ApiKey key = keys.authenticate(presented.get()).orElseThrow(() -> {
+      metrics.authFailure("unknown_key");
+      return ApiError.unauthenticated("Unknown API key: check the key you sent, or ask the deployer for one.");
+    });
     CallerIdentity identity = new CallerIdentity(key.name(), key.role());
     caller.set(identity);
     Role needed = requiredRole(method);
     if (!key.role().atLeast(needed)) {
+      metrics.authFailure("forbidden");
       throw ApiError.forbidden(request.getMethod() + " " + request.getUriInfo().getPath(), needed, identity);
     }
   }

@@ -31,6 +31,10 @@ public class FakeBackends implements QuarkusTestResourceLifecycleManager {
 
   /** The identity metadata of the last call any fake received. */
   public static final AtomicReference<CallerIdentity> LAST_CALLER = new AtomicReference<>();
+  /** The W3C traceparent header of the last call any fake backend received (null if none). */
+  public static final AtomicReference<String> LAST_TRACEPARENT = new AtomicReference<>();
+  private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent",
+      Metadata.ASCII_STRING_MARSHALLER);
 
   public static final FakeRegistry REGISTRY = new FakeRegistry();
   public static final FakeTrainer TRAINER = new FakeTrainer();
@@ -74,6 +78,7 @@ public class FakeBackends implements QuarkusTestResourceLifecycleManager {
         if (headers.get(CallerIdentity.ACTOR_KEY) != null) {
           LAST_CALLER.set(CallerIdentity.from(headers));
         }
+        LAST_TRACEPARENT.set(headers.get(TRACEPARENT));
         return Contexts.interceptCall(io.grpc.Context.current(), call, headers, next);
       }
     };
