@@ -84,12 +84,15 @@ public class RuntimeCallInterceptor implements ServerInterceptor {
     ServerCall<Q, R> counted = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
+        boolean first = done.compareAndSet(false, true);
+        if (first) { // recorded before the caller can see the answer
+          metrics.rpc(rpc, status.getCode().name(), System.nanoTime() - start);
+        }
         try {
           super.close(status, trailers);
         } finally {
-          if (done.compareAndSet(false, true)) {
-            metrics.rpc(rpc, status.getCode().name(), System.nanoTime() - start);
-            end.run();
+          if (first) {
+            end.run(); // in flight until the answer is handed to the transport
           }
         }
       }

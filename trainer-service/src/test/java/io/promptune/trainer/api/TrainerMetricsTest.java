@@ -121,6 +121,10 @@ class TrainerMetricsTest {
     assertEquals(1, worker.poll());
     Job done = await(job.getId());
     assertEquals(JobState.SUCCEEDED, done.getState(), done.getReason());
+    for (int i = 0; i < 200 && worker.running() > 0; i++) { // the runner records its last metrics after the row
+      Thread.sleep(25);
+    }
+    assertEquals(0, worker.running());
 
     assertEquals(steps, counter("promptune.trainer.steps") - steps0);
     assertEquals(steps, timerCount("promptune.trainer.step", "phase", "runtime") - runtime0);
