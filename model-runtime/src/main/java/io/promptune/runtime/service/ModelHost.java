@@ -40,6 +40,9 @@ public class ModelHost {
   @Inject
   RegistryLookup registry;
 
+  @Inject
+  io.promptune.runtime.observability.RuntimeMetrics metrics;
+
   private final CountDownLatch done = new CountDownLatch(1);
   private volatile State state = State.LOADING;
   private volatile String failure;
@@ -77,6 +80,8 @@ public class ModelHost {
           engine.modelId(), limits, config.registry().cacheBytes());
       BatchingEngine batching = new BatchingEngine(engine, config.batching().enabled(), config.batching().window(),
           config.batching().maxTokens());
+      batching.observe(metrics);
+      metrics.modelLoaded(engine.spec(), weightsDtype.label());
       service = new RuntimeService(batching, prompts, limits, deviceName(config.device()), weightsDtype.label());
       state = State.READY;
       LOG.infof("model %s ready in %d ms from %s: fingerprint %s, tokenizer %s, d_model %d, %d+%d layers, vocab %d",
