@@ -32,6 +32,7 @@ import io.promptune.registry.domain.Page;
 import io.promptune.registry.domain.PromotionOutcome;
 import io.promptune.registry.peft.PeftService;
 import io.promptune.common.auth.CallerContext;
+import io.promptune.common.grpc.StatusPolicy;
 import io.promptune.registry.service.AuditService;
 import io.promptune.registry.service.EnvironmentService;
 import io.promptune.registry.service.LineageService;
@@ -50,6 +51,8 @@ import java.util.function.Supplier;
 @GrpcService
 @Blocking
 public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBase {
+
+  private static final StatusPolicy STATUS = new StatusPolicy("registry");
 
   @Inject
   PromptService prompts;
@@ -201,7 +204,7 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
     try {
       response = call.get();
     } catch (RuntimeException e) {
-      out.onError(StatusMapper.toStatus(e, method));
+      out.onError(STATUS.toStatus(e, method));
       return;
     }
     out.onNext(response);

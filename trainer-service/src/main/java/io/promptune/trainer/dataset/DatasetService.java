@@ -1,13 +1,12 @@
 package io.promptune.trainer.dataset;
 
-import io.grpc.Status;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.Dataset;
 import io.promptune.api.v1.DatasetHeader;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.GetDatasetRequest;
 import io.promptune.api.v1.ListDatasetsRequest;
 import io.promptune.api.v1.ListDatasetsResponse;
+import io.promptune.common.errors.ServiceException;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.db.Paging;
 import io.promptune.trainer.db.Times;
@@ -38,12 +37,7 @@ public class DatasetService {
    */
   public Dataset store(DatasetUpload upload, String actor) {
     DatasetHeader h = upload.header();
-    CanonicalDataset data;
-    try {
-      data = upload.build();
-    } catch (DatasetFormatException e) {
-      throw e.toStatus();
-    }
+    CanonicalDataset data = upload.build();
     var existing = datasets.findById(data.id());
     if (existing.isPresent()) {
       return existing.get().toProto();
@@ -58,7 +52,7 @@ public class DatasetService {
         if (again.isPresent()) {
           return again.get().toProto();
         }
-        throw ApiErrors.error(Status.Code.ALREADY_EXISTS, ErrorReason.ALREADY_EXISTS,
+        throw new ServiceException(ErrorReason.ALREADY_EXISTS,
             "a different dataset is already named \"" + h.getName() + "\"", Map.of("name", h.getName()));
       }
       throw new IllegalStateException("storing dataset: " + e.getMessage(), e);
@@ -68,9 +62,9 @@ public class DatasetService {
 
   public DatasetRow require(String idOrName) {
     if (idOrName == null || idOrName.isEmpty()) {
-      throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "dataset (id or name) is required");
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "dataset (id or name) is required");
     }
-    return datasets.find(idOrName).orElseThrow(() -> ApiErrors.error(Status.Code.NOT_FOUND, ErrorReason.NOT_FOUND,
+    return datasets.find(idOrName).orElseThrow(() -> new ServiceException(ErrorReason.NOT_FOUND,
         "no dataset with id or name \"" + idOrName + "\"", Map.of("dataset", idOrName)));
   }
 
