@@ -2,7 +2,7 @@ package io.promptune.trainer.dataset;
 
 import io.promptune.api.v1.DatasetFormat;
 import io.promptune.api.v1.Split;
-import io.promptune.trainer.db.Paging;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.db.Times;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -116,14 +116,14 @@ public class DatasetRepository {
   }
 
   /** Newest first. */
-  public List<DatasetRow> list(int limit, Paging.Cursor after) {
+  public List<DatasetRow> list(int limit, PageTokens.Keyset after) {
     String sql = "SELECT " + COLUMNS + " FROM trainer.datasets"
         + (after == null ? "" : " WHERE (create_time, id) < (?, ?)")
         + " ORDER BY create_time DESC, id DESC LIMIT ?";
     try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
       if (after != null) {
-        ps.setObject(i++, Times.fromMicros(after.micros()));
+        ps.setObject(i++, Times.fromMicros(after.position()));
         ps.setString(i++, after.key());
       }
       ps.setInt(i, limit);

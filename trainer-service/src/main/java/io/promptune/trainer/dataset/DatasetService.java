@@ -7,8 +7,8 @@ import io.promptune.api.v1.GetDatasetRequest;
 import io.promptune.api.v1.ListDatasetsRequest;
 import io.promptune.api.v1.ListDatasetsResponse;
 import io.promptune.common.errors.ServiceException;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.config.TrainerConfig;
-import io.promptune.trainer.db.Paging;
 import io.promptune.trainer.db.Times;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,6 +19,8 @@ import java.util.Map;
 /** Upload, lookup and listing of datasets. */
 @ApplicationScoped
 public class DatasetService {
+
+  private static final String DATASETS_SCOPE = "datasets";
 
   @Inject
   DatasetRepository datasets;
@@ -77,15 +79,17 @@ public class DatasetService {
   }
 
   public ListDatasetsResponse list(ListDatasetsRequest request) {
-    int size = Paging.size(request.getPage());
-    List<DatasetRow> rows = datasets.list(size + 1, Paging.cursor(request.getPage().getPageToken()));
+    int size = PageTokens.size(request.getPage());
+    List<DatasetRow> rows = datasets.list(size + 1,
+        PageTokens.decodeKeyset(request.getPage().getPageToken(), DATASETS_SCOPE));
     ListDatasetsResponse.Builder out = ListDatasetsResponse.newBuilder();
     for (int i = 0; i < Math.min(size, rows.size()); i++) {
       out.addDatasets(rows.get(i).toProto());
     }
     if (rows.size() > size) {
       DatasetRow last = rows.get(size - 1);
-      out.setNextPageToken(Paging.token(Times.micros(last.createTime()), last.id()));
+      out.setNextPageToken(PageTokens.encode(DATASETS_SCOPE,
+          new PageTokens.Keyset(Times.micros(last.createTime()), last.id())));
     }
     return out.build();
   }

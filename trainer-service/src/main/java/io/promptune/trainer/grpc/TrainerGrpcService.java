@@ -6,6 +6,7 @@ import io.promptune.api.CallerIdentity;
 import io.promptune.common.auth.CallerContext;
 import io.promptune.common.errors.ServiceException;
 import io.promptune.common.grpc.StatusPolicy;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.api.v1.CancelJobRequest;
 import io.promptune.api.v1.Dataset;
 import io.promptune.api.v1.ErrorReason;
@@ -25,7 +26,6 @@ import io.promptune.api.v1.UploadDatasetRequest;
 import io.promptune.api.v1.WatchJobRequest;
 import io.promptune.trainer.dataset.DatasetService;
 import io.promptune.trainer.dataset.DatasetUpload;
-import io.promptune.trainer.db.Paging;
 import io.promptune.trainer.events.JobEventRepository;
 import io.promptune.trainer.events.JobWatcher;
 import io.promptune.trainer.job.JobService;
@@ -167,13 +167,15 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   public void listJobEvents(ListJobEventsRequest request, StreamObserver<ListJobEventsResponse> response) {
     unary("ListJobEvents", response, () -> {
       JobRow job = jobs.require(request.getJobId());
-      int size = Paging.size(request.getPage());
-      long from = Math.max(1, Paging.sequence(request.getPage().getPageToken()));
+      int size = PageTokens.size(request.getPage());
+      String scope = "events|" + job.id();
+      Long next = PageTokens.decodeLong(request.getPage().getPageToken(), scope);
+      long from = next == null ? 1 : Math.max(1, next);
       List<JobEvent> page = events.list(job.id(), from, size + 1);
       ListJobEventsResponse.Builder out = ListJobEventsResponse.newBuilder()
           .addAllEvents(page.subList(0, Math.min(size, page.size())));
       if (page.size() > size) {
-        out.setNextPageToken(Paging.sequenceToken(page.get(size).getSequence()));
+        out.setNextPageToken(PageTokens.encode(scope, Long.toString(page.get(size).getSequence())));
       }
       return out.build();
     });

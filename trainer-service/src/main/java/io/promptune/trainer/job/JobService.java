@@ -14,13 +14,13 @@ import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.Split;
 import io.promptune.api.v1.VersionSelector;
 import io.promptune.common.errors.ServiceException;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.clients.RegistryClient;
 import io.promptune.trainer.clients.RemoteFailure;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.dataset.DatasetRepository;
 import io.promptune.trainer.dataset.DatasetRow;
 import io.promptune.trainer.dataset.DatasetService;
-import io.promptune.trainer.db.Paging;
 import io.promptune.trainer.db.Times;
 import io.promptune.trainer.queue.JobRepository;
 import io.promptune.trainer.queue.JobRow;
@@ -112,17 +112,20 @@ public class JobService {
   }
 
   public ListJobsResponse list(ListJobsRequest request) {
-    int size = Paging.size(request.getPage());
+    int size = PageTokens.size(request.getPage());
     List<JobState> states = request.getStatesList().stream().filter(s -> s != JobState.JOB_STATE_UNSPECIFIED)
         .distinct().toList();
-    List<JobRow> rows = jobs.list(size + 1, Paging.cursor(request.getPage().getPageToken()), states);
+    String scope = "jobs|" + String.join(",", states.stream().map(Enum::name).sorted().toList());
+    List<JobRow> rows = jobs.list(size + 1, PageTokens.decodeKeyset(request.getPage().getPageToken(), scope),
+        states);
     ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
     for (int i = 0; i < Math.min(size, rows.size()); i++) {
       out.addJobs(rows.get(i).toProto());
     }
     if (rows.size() > size) {
       JobRow last = rows.get(size - 1);
-      out.setNextPageToken(Paging.token(Times.micros(last.createTime()), last.id().toString()));
+      out.setNextPageToken(PageTokens.encode(scope,
+          new PageTokens.Keyset(Times.micros(last.createTime()), last.id().toString())));
     }
     return out.build();
   }

@@ -8,7 +8,7 @@ import io.promptune.api.v1.JobState;
 import io.promptune.api.v1.PublishedEvent;
 import io.promptune.api.v1.StateEvent;
 import io.promptune.api.v1.StepEvent;
-import io.promptune.trainer.db.Paging;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.db.Times;
 import io.promptune.trainer.db.Tx;
 import io.promptune.trainer.events.JobEventRepository;
@@ -97,7 +97,7 @@ public class JobRepository {
   }
 
   /** Newest first; {@code states} empty means all. */
-  public List<JobRow> list(int limit, Paging.Cursor after, Collection<JobState> states) {
+  public List<JobRow> list(int limit, PageTokens.Keyset after, Collection<JobState> states) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM trainer.jobs WHERE true");
     if (after != null) {
       sql.append(" AND (create_time, id) < (?, ?)");
@@ -110,7 +110,7 @@ public class JobRepository {
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
         int i = 1;
         if (after != null) {
-          ps.setObject(i++, Times.fromMicros(after.micros()));
+          ps.setObject(i++, Times.fromMicros(after.position()));
           ps.setObject(i++, UUID.fromString(after.key()));
         }
         if (!states.isEmpty()) {
