@@ -6,13 +6,13 @@ import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.GetDatasetRequest;
 import io.promptune.api.v1.ListDatasetsRequest;
 import io.promptune.api.v1.ListDatasetsResponse;
+import io.promptune.common.db.DatabaseException;
 import io.promptune.common.errors.ServiceException;
 import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.db.Times;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
@@ -48,8 +48,8 @@ public class DatasetService {
         data.train().size(), data.validation().size(), actor, null);
     try {
       datasets.insert(row, data);
-    } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) {
+    } catch (DatabaseException e) {
+      if ("23505".equals(e.sqlState())) {
         var again = datasets.findById(data.id());
         if (again.isPresent()) {
           return again.get().toProto();
@@ -57,7 +57,7 @@ public class DatasetService {
         throw new ServiceException(ErrorReason.ALREADY_EXISTS,
             "a different dataset is already named \"" + h.getName() + "\"", Map.of("name", h.getName()));
       }
-      throw new IllegalStateException("storing dataset: " + e.getMessage(), e);
+      throw e;
     }
     return datasets.findById(data.id()).orElseThrow().toProto();
   }

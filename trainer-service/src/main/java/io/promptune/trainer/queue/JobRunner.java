@@ -2,6 +2,7 @@ package io.promptune.trainer.queue;
 
 import io.promptune.api.CallerIdentity;
 import io.promptune.common.auth.CallerContext;
+import io.promptune.common.db.DatabaseException;
 import io.promptune.common.errors.ServiceException;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.EvalEvent;
@@ -25,7 +26,6 @@ import io.promptune.trainer.clients.RetryingRuntimeClient;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.dataset.DatasetRepository;
-import io.promptune.trainer.db.Tx;
 import io.promptune.trainer.format.TextPair;
 import io.promptune.trainer.init.InitializedPrompt;
 import io.promptune.trainer.init.PromptInitializer;
@@ -114,7 +114,7 @@ public final class JobRunner {
       fail(ErrorReason.UNAVAILABLE_DEPENDENCY, e.getMessage());
     } catch (ServiceException e) {
       fail(e.reason(), e.getMessage());
-    } catch (Tx.DatabaseException e) {
+    } catch (DatabaseException e) {
       LOG.errorf("job %s: database failure, leaving it to be resumed after its lease expires: %s", job.id(),
           e.getMessage());
     } catch (IllegalArgumentException e) {
@@ -264,7 +264,7 @@ public final class JobRunner {
     LOG.warnf("job %s failed: %s: %s", job.id(), reason, message);
     try {
       d.jobs().finish(job.id(), job.attempts(), JobState.FAILED, reason.name() + ": " + message, reason.name());
-    } catch (Tx.DatabaseException e) {
+    } catch (DatabaseException e) {
       LOG.errorf("job %s: could not record the failure: %s", job.id(), e.getMessage());
     }
   }
