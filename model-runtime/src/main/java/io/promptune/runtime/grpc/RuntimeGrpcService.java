@@ -24,6 +24,7 @@ import io.promptune.runtime.service.RuntimeService;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
+import java.util.Map;
 import java.util.function.Function;
 
 /** The ModelRuntime gRPC surface: delegates to {@link RuntimeService}, maps exceptions to statuses. */
@@ -72,17 +73,12 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
   }
 
   private <T> void call(String rpc, StreamObserver<T> out, Function<RuntimeService, T> body) {
-    T response;
-    try {
-      response = body.apply(host.service());
-    } catch (IllegalArgumentException e) { // the engine's own checks: still the caller's input
-      out.onError(STATUS.toStatus(new ServiceException(ErrorReason.INVALID_ARGUMENT, e.getMessage()), rpc));
-      return;
-    } catch (RuntimeException | OutOfMemoryError e) {
-      out.onError(STATUS.toStatus(e, rpc));
-      return;
-    }
-    out.onNext(response);
-    out.onCompleted();
+    STATUS.answer(out, rpc, () -> {
+      try {
+        return body.apply(host.service());
+      } catch (IllegalArgumentException e) { // the engine's own checks: still the caller's input
+        throw new ServiceException(ErrorReason.INVALID_ARGUMENT, e.getMessage(), Map.of(), e);
+      }
+    });
   }
 }

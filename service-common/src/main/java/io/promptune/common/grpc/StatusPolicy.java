@@ -2,6 +2,7 @@ package io.promptune.common.grpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.common.db.DatabaseException;
@@ -15,6 +16,7 @@ import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -58,6 +60,22 @@ public final class StatusPolicy {
     LOG.errorf(t, "%s failed; error id %s", method, id);
     return ApiErrors.error(Status.Code.INTERNAL, ErrorReason.INTERNAL, method + " failed inside the " + service
         + "; error id " + id + ": the service log has the details", Map.of("error_id", id));
+  }
+
+  /**
+   * Answers a unary call: computes the response and sends it, or sends the status for what {@code call} threw
+   * (an out-of-memory error included). {@code method} names the RPC in messages and the log.
+   */
+  public <T> void answer(StreamObserver<T> out, String method, Supplier<T> call) {
+    T response;
+    try {
+      response = call.get();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      out.onError(toStatus(e, method));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
   }
 
   /** The gRPC code for each reason: the one table all services answer by. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.common.db.DatabaseException;
@@ -152,6 +153,40 @@ class StatusPolicyTest {
     } finally {
       log.removeHandler(capture);
     }
+  }
+
+  @Test
+  void answerSendsTheResponseOrTheStatus() {
+    List<Object> sent = new ArrayList<>();
+    StreamObserver<String> out = new StreamObserver<>() {
+      @Override
+      public void onNext(String value) {
+        sent.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        sent.add(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        sent.add("completed");
+      }
+    };
+    policy.answer(out, "GetPrompt", () -> "ok");
+    assertEquals(List.of("ok", "completed"), sent);
+    sent.clear();
+    policy.answer(out, "GetPrompt", () -> {
+      throw new ServiceException(ErrorReason.NOT_FOUND, "no prompt 'p'");
+    });
+    assertEquals(1, sent.size());
+    assertEquals(Status.Code.NOT_FOUND, ((StatusRuntimeException) sent.get(0)).getStatus().getCode());
+    sent.clear();
+    policy.answer(out, "Score", () -> {
+      throw new OutOfMemoryError("Java heap space");
+    });
+    assertEquals(Status.Code.INTERNAL, ((StatusRuntimeException) sent.get(0)).getStatus().getCode());
   }
 
   private static String formatted(LogRecord r) {

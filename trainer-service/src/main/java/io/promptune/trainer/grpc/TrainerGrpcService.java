@@ -34,7 +34,6 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import java.util.List;
-import java.util.function.Supplier;
 
 /** The Trainer gRPC surface: argument plumbing and error mapping only; the work is in the service classes. */
 @GrpcService
@@ -84,7 +83,7 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
       @Override
       public void onCompleted() {
         if (!failed) {
-          unary("UploadDataset", response, () -> datasets.store(upload, caller.actor()));
+          STATUS.answer(response, "UploadDataset", () -> datasets.store(upload, caller.actor()));
         }
       }
     };
@@ -93,37 +92,37 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   @Override
   @Blocking
   public void getDataset(GetDatasetRequest request, StreamObserver<Dataset> response) {
-    unary("GetDataset", response, () -> datasets.get(request));
+    STATUS.answer(response, "GetDataset", () -> datasets.get(request));
   }
 
   @Override
   @Blocking
   public void listDatasets(ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> response) {
-    unary("ListDatasets", response, () -> datasets.list(request));
+    STATUS.answer(response, "ListDatasets", () -> datasets.list(request));
   }
 
   @Override
   @Blocking
   public void submitJob(SubmitJobRequest request, StreamObserver<Job> response) {
-    unary("SubmitJob", response, () -> jobs.submit(request.getSpec(), CallerContext.current()));
+    STATUS.answer(response, "SubmitJob", () -> jobs.submit(request.getSpec(), CallerContext.current()));
   }
 
   @Override
   @Blocking
   public void getJob(GetJobRequest request, StreamObserver<Job> response) {
-    unary("GetJob", response, () -> jobs.get(request.getJobId()));
+    STATUS.answer(response, "GetJob", () -> jobs.get(request.getJobId()));
   }
 
   @Override
   @Blocking
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
-    unary("ListJobs", response, () -> jobs.list(request));
+    STATUS.answer(response, "ListJobs", () -> jobs.list(request));
   }
 
   @Override
   @Blocking
   public void cancelJob(CancelJobRequest request, StreamObserver<Job> response) {
-    unary("CancelJob", response, () -> jobs.cancel(request, CallerContext.current()));
+    STATUS.answer(response, "CancelJob", () -> jobs.cancel(request, CallerContext.current()));
   }
 
   @Override
@@ -165,7 +164,7 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   @Override
   @Blocking
   public void listJobEvents(ListJobEventsRequest request, StreamObserver<ListJobEventsResponse> response) {
-    unary("ListJobEvents", response, () -> {
+    STATUS.answer(response, "ListJobEvents", () -> {
       JobRow job = jobs.require(request.getJobId());
       int size = PageTokens.size(request.getPage());
       String scope = "events|" + job.id();
@@ -179,17 +178,5 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
       }
       return out.build();
     });
-  }
-
-  private static <T> void unary(String method, StreamObserver<T> response, Supplier<T> work) {
-    T result;
-    try {
-      result = work.get();
-    } catch (RuntimeException e) {
-      response.onError(STATUS.toStatus(e, method));
-      return;
-    }
-    response.onNext(result);
-    response.onCompleted();
   }
 }
