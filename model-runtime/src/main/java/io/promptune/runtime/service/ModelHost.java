@@ -1,8 +1,5 @@
 package io.promptune.runtime.service;
 
-import io.grpc.Status;
-import io.promptune.api.ApiErrors;
-import io.promptune.api.v1.ErrorReason;
 import io.promptune.runtime.batching.BatchingEngine;
 import io.promptune.runtime.engine.DjlT5Engine;
 import io.promptune.runtime.engine.EngineOptions;
@@ -122,9 +119,9 @@ public class ModelHost {
       return s;
     }
     if (state == State.FAILED) {
-      throw ApiErrors.error(Status.Code.UNAVAILABLE, ErrorReason.UNAVAILABLE_DEPENDENCY, failure);
+      throw Errors.unavailable(failure);
     }
-    throw ApiErrors.error(Status.Code.UNAVAILABLE, ErrorReason.UNAVAILABLE_DEPENDENCY, "model '" + config.model()
+    throw Errors.unavailable("model '" + config.model()
         + "' is still loading; retry when the runtime is ready (gRPC health SERVING, /q/health/ready UP)");
   }
 

@@ -32,6 +32,7 @@ import io.promptune.registry.domain.Page;
 import io.promptune.registry.domain.PromotionOutcome;
 import io.promptune.registry.peft.PeftService;
 import io.promptune.common.auth.CallerContext;
+import io.promptune.common.grpc.StatusPolicy;
 import io.promptune.registry.service.AuditService;
 import io.promptune.registry.service.EnvironmentService;
 import io.promptune.registry.service.LineageService;
@@ -41,7 +42,6 @@ import io.promptune.registry.service.VersionService;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
-import java.util.function.Supplier;
 
 /**
  * The PromptRegistry gRPC surface: maps requests to the services and answers (or errors) back. Every method runs
@@ -50,6 +50,8 @@ import java.util.function.Supplier;
 @GrpcService
 @Blocking
 public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBase {
+
+  private static final StatusPolicy STATUS = new StatusPolicy("registry");
 
   @Inject
   PromptService prompts;
@@ -74,18 +76,18 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void createPrompt(CreatePromptRequest r, StreamObserver<Prompt> out) {
-    answer(out, "CreatePrompt", () -> ToProto.prompt(prompts.create(CallerContext.current(), r.getName(),
+    STATUS.answer(out, "CreatePrompt", () -> ToProto.prompt(prompts.create(CallerContext.current(), r.getName(),
         r.getTask(), r.getDescription(), r.getOwner())));
   }
 
   @Override
   public void getPrompt(GetPromptRequest r, StreamObserver<Prompt> out) {
-    answer(out, "GetPrompt", () -> ToProto.prompt(prompts.get(r.getName())));
+    STATUS.answer(out, "GetPrompt", () -> ToProto.prompt(prompts.get(r.getName())));
   }
 
   @Override
   public void listPrompts(ListPromptsRequest r, StreamObserver<ListPromptsResponse> out) {
-    answer(out, "ListPrompts", () -> {
+    STATUS.answer(out, "ListPrompts", () -> {
       Page<io.promptune.registry.domain.Prompt> page = prompts.list(r.getTask(), r.getPage().getPageSize(),
           r.getPage().getPageToken());
       var b = ListPromptsResponse.newBuilder().setNextPageToken(page.nextPageToken());
@@ -96,19 +98,19 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void publishVersion(PublishVersionRequest r, StreamObserver<PromptVersion> out) {
-    answer(out, "PublishVersion", () -> ToProto.version(versions.publish(CallerContext.current(),
+    STATUS.answer(out, "PublishVersion", () -> ToProto.version(versions.publish(CallerContext.current(),
         FromProto.newVersion(r), AuditAction.PUBLISH_VERSION)));
   }
 
   @Override
   public void getVersion(GetVersionRequest r, StreamObserver<PromptVersion> out) {
-    answer(out, "GetVersion", () -> ToProto.version(versions.get(FromProto.selector(r.getVersion(), "version"),
+    STATUS.answer(out, "GetVersion", () -> ToProto.version(versions.get(FromProto.selector(r.getVersion(), "version"),
         !r.getOmitTensor())));
   }
 
   @Override
   public void listVersions(ListVersionsRequest r, StreamObserver<ListVersionsResponse> out) {
-    answer(out, "ListVersions", () -> {
+    STATUS.answer(out, "ListVersions", () -> {
       Page<io.promptune.registry.domain.Version> page = versions.list(r.getPromptName(), r.getPage().getPageSize(),
           r.getPage().getPageToken(), r.getIncludeTensor());
       var b = ListVersionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
@@ -119,7 +121,7 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void getLineage(GetLineageRequest r, StreamObserver<Lineage> out) {
-    answer(out, "GetLineage", () -> {
+    STATUS.answer(out, "GetLineage", () -> {
       LineageService.Graph graph = lineage.walk(FromProto.selector(r.getVersion(), "version"),
           FromProto.direction(r.getDirection()), r.getMaxDepth());
       var b = Lineage.newBuilder();
@@ -131,7 +133,7 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void listEnvironments(ListEnvironmentsRequest r, StreamObserver<ListEnvironmentsResponse> out) {
-    answer(out, "ListEnvironments", () -> {
+    STATUS.answer(out, "ListEnvironments", () -> {
       var b = ListEnvironmentsResponse.newBuilder();
       environments.list().forEach(e -> b.addEnvironments(ToProto.environment(e)));
       return b.build();
@@ -140,7 +142,7 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void listAliases(ListAliasesRequest r, StreamObserver<ListAliasesResponse> out) {
-    answer(out, "ListAliases", () -> {
+    STATUS.answer(out, "ListAliases", () -> {
       var b = ListAliasesResponse.newBuilder();
       environments.aliases(r.getPromptName()).forEach(a -> b.addAliases(ToProto.alias(a)));
       return b.build();
@@ -149,7 +151,7 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void promote(PromoteRequest r, StreamObserver<PromotionResult> out) {
-    answer(out, "Promote", () -> result(promotions.promote(CallerContext.current(), r.getPromptName(),
+    STATUS.answer(out, "Promote", () -> result(promotions.promote(CallerContext.current(), r.getPromptName(),
         r.getEnvironment(), FromProto.target(r),
         FromProto.expectation(r.hasExpectedCurrentVersionId(), r.getExpectedCurrentVersionId()), r.getForce(),
         r.getReason())));
@@ -157,14 +159,14 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void rollback(RollbackRequest r, StreamObserver<PromotionResult> out) {
-    answer(out, "Rollback", () -> result(promotions.rollback(CallerContext.current(), r.getPromptName(),
+    STATUS.answer(out, "Rollback", () -> result(promotions.rollback(CallerContext.current(), r.getPromptName(),
         r.getEnvironment(), FromProto.expectation(r.hasExpectedCurrentVersionId(), r.getExpectedCurrentVersionId()),
         r.getReason())));
   }
 
   @Override
   public void listAuditEvents(ListAuditEventsRequest r, StreamObserver<ListAuditEventsResponse> out) {
-    answer(out, "ListAuditEvents", () -> {
+    STATUS.answer(out, "ListAuditEvents", () -> {
       Page<io.promptune.registry.domain.AuditEvent> page = audit.list(r.getPromptName(), r.getEnvironment(),
           r.getPage().getPageSize(), r.getPage().getPageToken());
       var b = ListAuditEventsResponse.newBuilder().setNextPageToken(page.nextPageToken());
@@ -175,7 +177,7 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void exportPeft(ExportPeftRequest r, StreamObserver<PeftAdapter> out) {
-    answer(out, "ExportPeft", () -> {
+    STATUS.answer(out, "ExportPeft", () -> {
       var adapter = peft.export(FromProto.selector(r.getVersion(), "version"));
       return PeftAdapter.newBuilder()
           .setAdapterConfigJson(UnsafeByteOperations.unsafeWrap(adapter.adapterConfigJson()))
@@ -185,7 +187,7 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Override
   public void importPeft(ImportPeftRequest r, StreamObserver<PromptVersion> out) {
-    answer(out, "ImportPeft", () -> ToProto.version(peft.importAdapter(CallerContext.current(),
+    STATUS.answer(out, "ImportPeft", () -> ToProto.version(peft.importAdapter(CallerContext.current(),
         FromProto.importRequest(r))));
   }
 
@@ -193,18 +195,5 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
     var b = PromotionResult.newBuilder().setAlias(ToProto.alias(o.alias())).setChanged(o.changed());
     o.event().ifPresent(e -> b.setEvent(ToProto.event(e)));
     return b.build();
-  }
-
-  /** Computes the answer, then sends it or the error; errors thrown while mapping are caught too. */
-  private static <T> void answer(StreamObserver<T> out, String method, Supplier<T> call) {
-    T response;
-    try {
-      response = call.get();
-    } catch (RuntimeException e) {
-      out.onError(StatusMapper.toStatus(e, method));
-      return;
-    }
-    out.onNext(response);
-    out.onCompleted();
   }
 }

@@ -1,9 +1,9 @@
 package io.promptune.trainer.queue;
 
-import io.grpc.StatusRuntimeException;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
 import io.promptune.common.auth.CallerContext;
+import io.promptune.common.db.DatabaseException;
+import io.promptune.common.errors.ServiceException;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.EvalEvent;
 import io.promptune.api.v1.JobEvent;
@@ -20,12 +20,12 @@ import io.promptune.api.v1.EvalMode;
 import io.promptune.trainer.checkpoint.CheckpointCodec;
 import io.promptune.trainer.checkpoint.CheckpointRepository;
 import io.promptune.trainer.clients.RegistryClient;
+import io.promptune.trainer.clients.RemoteFailure;
 import io.promptune.trainer.clients.Retrier;
 import io.promptune.trainer.clients.RetryingRuntimeClient;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.dataset.DatasetRepository;
-import io.promptune.trainer.db.Tx;
 import io.promptune.trainer.format.TextPair;
 import io.promptune.trainer.init.InitializedPrompt;
 import io.promptune.trainer.init.PromptInitializer;
@@ -117,18 +117,22 @@ public final class JobRunner {
       stop();
     } catch (Retrier.GaveUp e) {
       fail(ErrorReason.UNAVAILABLE_DEPENDENCY, e.getMessage());
-    } catch (StatusRuntimeException e) {
-      ErrorReason reason = ApiErrors.reasonOf(e).orElse(ErrorReason.INTERNAL);
-      fail(reason, e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-    } catch (Tx.DatabaseException e) {
+    } catch (ServiceException e) {
+      fail(e.reason(), e.getMessage());
+    } catch (DatabaseException e) {
       LOG.errorf("job %s: database failure, leaving it to be resumed after its lease expires: %s", job.id(),
           e.getMessage());
     } catch (IllegalArgumentException e) {
       fail(ErrorReason.INVALID_ARGUMENT, e.getMessage());
     } catch (RuntimeException e) {
-      LOG.errorf(e, "job %s failed", job.id());
+      RemoteFailure remote = RemoteFailure.of(e).orElse(null);
       trace.fail(e);
-      fail(ErrorReason.INTERNAL, e.toString());
+      if (remote != null) { // a runtime or registry call refused for good
+        fail(remote.reason(), remote.summary());
+      } else {
+        LOG.errorf(e, "job %s failed", job.id());
+        fail(ErrorReason.INTERNAL, e.toString());
+      }
     } finally {
       heartbeat.cancel(false);
       trace.close();
@@ -281,7 +285,7 @@ public final class JobRunner {
       if (d.jobs().finish(job.id(), job.attempts(), JobState.FAILED, reason.name() + ": " + message, reason.name())) {
         TrainerMetrics.jobFinished("FAILED");
       }
-    } catch (Tx.DatabaseException e) {
+    } catch (DatabaseException e) {
       LOG.errorf("job %s: could not record the failure: %s", job.id(), e.getMessage());
     }
   }

@@ -1,4 +1,4 @@
-package io.promptune.registry.persistence;
+package io.promptune.common.db;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package io.promptune.runtime.load;
+package io.promptune.common.safetensors;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * One tensor as loaded: always float32, little-endian, row-major, in a direct buffer (so DJL can wrap it
+ * One tensor as loaded: always float32, little-endian, row-major, in a direct buffer (so a native engine can wrap it
  * without another copy).
  *
  * @param name         the tensor's name in the checkpoint

@@ -1,13 +1,9 @@
-package io.promptune.runtime.load;
+package io.promptune.common.safetensors;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -19,16 +15,21 @@ import java.util.Map;
 
 /**
  * Writes safetensors files: tensors in sorted name order with contiguous offsets, header padded with spaces to a
- * multiple of 8, as Hugging Face's writer does. The file is written to a temporary name and moved into place.
+ * multiple of 8, as Hugging Face's writer does. {@link #write} writes a file to a temporary name and moves it into
+ * place; {@link #toBytes} returns a small file in memory.
  */
 public final class SafetensorsWriter {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private SafetensorsWriter() {}
 
   /** Raw bytes of one tensor in its file dtype (little-endian). */
-  public record RawTensor(String name, String dtype, long[] shape, ByteBuffer bytes) {}
+  public record RawTensor(String name, String dtype, long[] shape, ByteBuffer bytes) {
+
+    /** A tensor of any dtype from its bytes as stored. */
+    public static RawTensor of(String name, String dtype, long[] shape, byte[] bytes) {
+      return new RawTensor(name, dtype, shape, ByteBuffer.wrap(bytes));
+    }
+  }
 
   public static RawTensor f32(TensorData t) {
     return new RawTensor(t.name(), "F32", t.shape(), t.buffer());
@@ -67,34 +68,10 @@ public final class SafetensorsWriter {
     write(file, raw, metadata);
   }
 
+  /** Writes {@code tensors} (sorted by name) and {@code metadata} to {@code file}, atomically. */
   public static void write(Path file, List<RawTensor> tensors, Map<String, String> metadata) throws IOException {
-    List<RawTensor> sorted = new ArrayList<>(tensors);
-    sorted.sort(Comparator.comparing(RawTensor::name));
-    ObjectNode header = JSON.createObjectNode();
-    if (metadata != null && !metadata.isEmpty()) {
-      ObjectNode m = header.putObject("__metadata__");
-      metadata.forEach(m::put);
-    }
-    long offset = 0;
-    for (RawTensor t : sorted) {
-      ObjectNode e = header.putObject(t.name());
-      e.put("dtype", t.dtype());
-      ArrayNode s = e.putArray("shape");
-      for (long d : t.shape()) {
-        s.add(d);
-      }
-      long len = t.bytes().remaining();
-      e.putArray("data_offsets").add(offset).add(offset + len);
-      offset += len;
-    }
-    byte[] hj = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-    int padded = (hj.length + 7) / 8 * 8;
-    ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-    head.putLong(padded).put(hj);
-    while (head.hasRemaining()) {
-      head.put((byte) ' ');
-    }
-    head.flip();
+    List<RawTensor> sorted = sorted(tensors);
+    ByteBuffer head = SafetensorsHeader.write(sorted, metadata);
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
@@ -109,6 +86,28 @@ public final class SafetensorsWriter {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /** The bytes of a file holding {@code tensors} (sorted by name) and {@code metadata}. */
+  public static byte[] toBytes(List<RawTensor> tensors, Map<String, String> metadata) {
+    List<RawTensor> sorted = sorted(tensors);
+    ByteBuffer head = SafetensorsHeader.write(sorted, metadata);
+    long size = head.remaining();
+    for (RawTensor t : sorted) {
+      size += t.bytes().remaining();
+    }
+    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(size));
+    out.put(head);
+    for (RawTensor t : sorted) {
+      out.put(t.bytes().duplicate());
+    }
+    return out.array();
+  }
+
+  private static List<RawTensor> sorted(List<RawTensor> tensors) {
+    List<RawTensor> sorted = new ArrayList<>(tensors);
+    sorted.sort(Comparator.comparing(RawTensor::name));
+    return sorted;
   }
 
   private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
