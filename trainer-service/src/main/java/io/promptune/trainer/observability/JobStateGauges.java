@@ -2,7 +2,7 @@ package io.promptune.trainer.observability;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.promptune.trainer.db.Tx;
+import io.promptune.common.db.Transactions;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,7 +67,7 @@ public class JobStateGauges {
   /** Reads the counts now. */
   public synchronized Map<State, Long> refresh() {
     try {
-      counts = Tx.run(db, c -> {
+      counts = Transactions.inTransaction(db, c -> {
         Map<State, Long> m = new EnumMap<>(State.class);
         for (State s : State.values()) {
           m.put(s, 0L);
