@@ -37,6 +37,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class EnsembleApiTest extends RegistryTestSupport {
 
+  @jakarta.inject.Inject
+  javax.sql.DataSource dataSource;
+
   private static CreateEnsembleRequest.Builder ensemble(String prompt, PromptVersion... members) {
     var b = CreateEnsembleRequest.newBuilder().setPromptName(prompt).setCreatePromptIfMissing(true).setTask("test");
     for (PromptVersion m : members) {
@@ -174,6 +177,33 @@ class EnsembleApiTest extends RegistryTestSupport {
         () -> as("val", Role.VIEWER).createEnsemble(ensemble(p, v1, v4).build()));
     // Nothing was written by the refusals: the prompt's versions are 1..5 (the one ensemble included).
     assertEquals(6, system().publishVersion(publishRequest(p, tensor(2, 4, 3)).build()).getNumber());
+  }
+
+  @Test
+  void theDatabaseKeepsMembersImmutableAndRefusesNesting() {
+    String p = uniqueName("ens-db");
+    PromptVersion v1 = publish(p, 2, 4);
+    PromptVersion v2 = publish(p, 2, 4);
+    PromptVersion ens = system().createEnsemble(ensemble(p, v1, v2).build());
+    PromptVersion ens2 = system().createEnsemble(ensemble(p, v2, v1).build());
+    assertRejected("UPDATE registry.ensemble_members SET member_version_id = '" + v2.getId()
+        + "' WHERE ensemble_version_id = '" + ens.getId() + "' AND position = 0", "append-only");
+    assertRejected("DELETE FROM registry.ensemble_members WHERE ensemble_version_id = '" + ens.getId() + "'",
+        "immutable ensemble");
+    // By hand, an ensemble as a member of another is refused too.
+    assertRejected("INSERT INTO registry.ensemble_members VALUES ('" + ens.getId() + "', 2, '" + ens2.getId()
+        + "')", "cannot be members of ensembles");
+    assertEquals(List.of(v1.getId(), v2.getId()), get(ens.getId(), false).getEnsemble().getMembersList().stream()
+        .map(EnsembleMember::getVersionId).toList());
+  }
+
+  private void assertRejected(String sql, String fragment) {
+    java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, () -> {
+      try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+        st.execute(sql);
+      }
+    }, sql);
+    assertContains(e.getMessage(), fragment);
   }
 
   @Test
