@@ -12,8 +12,8 @@ import jakarta.inject.Singleton;
 
 /**
  * Who may call what on the registry: reading needs any key, writing prompts, versions, ensembles and evaluations
- * needs trainer, moving environments needs operator, editing promotion gates needs admin. A forced promotion additionally needs admin (checked in PromotionService, since it
- * depends on a request field).
+ * needs trainer, moving environments needs operator, editing promotion gates needs admin. A forced promotion
+ * additionally needs admin (checked in PromotionService, since it depends on a request field).
  */
 public class RegistryAccess {
 

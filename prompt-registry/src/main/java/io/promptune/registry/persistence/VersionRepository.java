@@ -31,7 +31,8 @@ public class VersionRepository {
         + (withTensor ? "v.tensor" : "NULL::bytea AS tensor")
         + ", v.sha256, v.base_model_id, v.base_model_fingerprint, v.tokenizer_fingerprint, v.init_method, "
         + "v.training_job_id, v.hyperparameters::text AS hyperparameters, v.metrics::text AS metrics, v.created_by, "
-        + "v.created_at, v.kind, v.combination_rule FROM registry.versions v JOIN registry.prompts p ON p.id = v.prompt_id ";
+        + "v.created_at, v.kind, v.combination_rule "
+        + "FROM registry.versions v JOIN registry.prompts p ON p.id = v.prompt_id ";
   }
 
   /** Writes version {@code number} of the prompt; returns its creation time. */

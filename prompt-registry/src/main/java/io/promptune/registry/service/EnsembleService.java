@@ -131,8 +131,8 @@ public class EnsembleService {
       Version v;
       try {
         v = lookup.resolve(c, e.members().get(i), false);
-      } catch (RegistryException notFound) {
-        throw new RegistryException(notFound.reason(), field + ": " + notFound.getMessage(), Map.of("field",
+      } catch (RegistryException refused) {
+        throw new RegistryException(refused.reason(), field + ": " + refused.getMessage(), Map.of("field",
             field));
       }
       if (v.isEnsemble()) {

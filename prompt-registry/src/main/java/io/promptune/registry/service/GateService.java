@@ -70,7 +70,8 @@ public class GateService {
     if (checked.threshold() != null && !Double.isFinite(checked.threshold())) {
       throw RegistryException.invalid("gate.threshold", "gate.threshold must be finite, got " + checked.threshold());
     }
-    if (checked.maxRegression() != null && !(checked.maxRegression() >= 0 && Double.isFinite(checked.maxRegression()))) {
+    Double maxRegression = checked.maxRegression();
+    if (maxRegression != null && !(maxRegression >= 0 && Double.isFinite(maxRegression))) {
       throw RegistryException.invalid("gate.max_regression", "gate.max_regression must be a finite number >= 0, got "
           + checked.maxRegression());
     }
