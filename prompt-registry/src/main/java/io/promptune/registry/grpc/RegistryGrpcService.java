@@ -3,7 +3,18 @@ package io.promptune.registry.grpc;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
 import io.promptune.api.v1.AuditAction;
+import io.promptune.api.v1.CreateEnsembleRequest;
 import io.promptune.api.v1.CreatePromptRequest;
+import io.promptune.api.v1.DeletePromotionGateRequest;
+import io.promptune.api.v1.DeletePromotionGateResponse;
+import io.promptune.api.v1.Evaluation;
+import io.promptune.api.v1.ListEvaluationsRequest;
+import io.promptune.api.v1.ListEvaluationsResponse;
+import io.promptune.api.v1.ListPromotionGatesRequest;
+import io.promptune.api.v1.ListPromotionGatesResponse;
+import io.promptune.api.v1.RecordEvaluationRequest;
+import io.promptune.api.v1.SetPromotionGateRequest;
+import io.promptune.api.v1.SetPromotionGateResponse;
 import io.promptune.api.v1.ExportPeftRequest;
 import io.promptune.api.v1.GetLineageRequest;
 import io.promptune.api.v1.GetPromptRequest;
@@ -34,7 +45,10 @@ import io.promptune.registry.peft.PeftService;
 import io.promptune.common.auth.CallerContext;
 import io.promptune.common.grpc.StatusPolicy;
 import io.promptune.registry.service.AuditService;
+import io.promptune.registry.service.EnsembleService;
 import io.promptune.registry.service.EnvironmentService;
+import io.promptune.registry.service.EvaluationService;
+import io.promptune.registry.service.GateService;
 import io.promptune.registry.service.LineageService;
 import io.promptune.registry.service.PromotionService;
 import io.promptune.registry.service.PromptService;
@@ -73,6 +87,15 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
 
   @Inject
   PeftService peft;
+
+  @Inject
+  EnsembleService ensembles;
+
+  @Inject
+  EvaluationService evaluations;
+
+  @Inject
+  GateService gates;
 
   @Override
   public void createPrompt(CreatePromptRequest r, StreamObserver<Prompt> out) {
@@ -189,6 +212,54 @@ public class RegistryGrpcService extends PromptRegistryGrpc.PromptRegistryImplBa
   public void importPeft(ImportPeftRequest r, StreamObserver<PromptVersion> out) {
     STATUS.answer(out, "ImportPeft", () -> ToProto.version(peft.importAdapter(CallerContext.current(),
         FromProto.importRequest(r))));
+  }
+
+  @Override
+  public void createEnsemble(CreateEnsembleRequest r, StreamObserver<PromptVersion> out) {
+    STATUS.answer(out, "CreateEnsemble", () -> ToProto.version(ensembles.create(CallerContext.current(),
+        FromProto.newEnsemble(r))));
+  }
+
+  @Override
+  public void recordEvaluation(RecordEvaluationRequest r, StreamObserver<Evaluation> out) {
+    STATUS.answer(out, "RecordEvaluation", () -> ToProto.evaluation(evaluations.record(CallerContext.current(),
+        FromProto.newEvaluation(r))));
+  }
+
+  @Override
+  public void listEvaluations(ListEvaluationsRequest r, StreamObserver<ListEvaluationsResponse> out) {
+    STATUS.answer(out, "ListEvaluations", () -> {
+      Page<io.promptune.registry.domain.Evaluation> page = evaluations.list(FromProto.selector(r.getVersion(),
+          "version"), r.getDatasetId(), r.getSplit(), r.getMetric(), r.getPage().getPageSize(),
+          r.getPage().getPageToken());
+      var b = ListEvaluationsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      page.items().forEach(e -> b.addEvaluations(ToProto.evaluation(e)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void setPromotionGate(SetPromotionGateRequest r, StreamObserver<SetPromotionGateResponse> out) {
+    STATUS.answer(out, "SetPromotionGate", () -> {
+      GateService.Change change = gates.set(CallerContext.current(), FromProto.gate(r), r.getReason());
+      return SetPromotionGateResponse.newBuilder().setGate(ToProto.gate(change.gate()))
+          .setEvent(ToProto.event(change.event())).build();
+    });
+  }
+
+  @Override
+  public void listPromotionGates(ListPromotionGatesRequest r, StreamObserver<ListPromotionGatesResponse> out) {
+    STATUS.answer(out, "ListPromotionGates", () -> {
+      var b = ListPromotionGatesResponse.newBuilder();
+      gates.list(r.getEnvironment(), r.getPromptName()).forEach(g -> b.addGates(ToProto.gate(g)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void deletePromotionGate(DeletePromotionGateRequest r, StreamObserver<DeletePromotionGateResponse> out) {
+    STATUS.answer(out, "DeletePromotionGate", () -> DeletePromotionGateResponse.newBuilder().setEvent(ToProto.event(
+        gates.delete(CallerContext.current(), r.getEnvironment(), r.getName(), r.getReason()).event())).build());
   }
 
   private static PromotionResult result(PromotionOutcome o) {

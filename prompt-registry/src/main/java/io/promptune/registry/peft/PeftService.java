@@ -39,6 +39,14 @@ public class PeftService {
 
   public PeftAdapter export(VersionRef ref) {
     Version v = versions.get(ref, true);
+    if (v.isEnsemble()) {
+      // PEFT's prompt-tuning layout holds one prompt; an ensemble has none of its own. Export its members instead.
+      String members = v.ensemble().members().stream().map(m -> m.promptName() + ":" + m.number())
+          .collect(java.util.stream.Collectors.joining(", "));
+      throw new RegistryException(io.promptune.api.v1.ErrorReason.ENSEMBLE_NOT_SUPPORTED, v.label() + " is an "
+          + "ensemble (" + v.ensemble().rule() + " over " + members + "); a PEFT prompt-tuning adapter holds one "
+          + "prompt, so export each member instead", Map.of("version_id", v.id().toString()));
+    }
     Map<String, String> hp = v.hyperparameters();
     String initText = hp.get(PeftHyperparameters.PROMPT_TUNING_INIT_TEXT);
     // PEFT refuses a TEXT config without the text and a tokenizer, so say TEXT only when both are known.
