@@ -37,6 +37,7 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -139,7 +140,8 @@ public class JobsResource {
       summary = "Follow a job's progress as server-sent events", description = "Replays stored events from "
       + "'from' (or after Last-Event-ID), then follows live until the job ends. Event names: step, eval, state, "
       + "checkpoint, published; then 'end' (or 'error' with an error body). Ids are the event sequence numbers.")
-  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "200", description = "A text/event-stream; each event's data is a JobEventJson.",
+      content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
   @APIResponse(responseCode = "404", ref = "NotFound")
   public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @QueryParam("from") Long from,
       @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {

@@ -24,6 +24,7 @@ import jakarta.ws.rs.QueryParam;
 import java.io.IOException;
 import java.util.Base64;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -75,7 +76,11 @@ public class VersionsResource {
   }
 
   /** A PEFT prompt-tuning adapter as JSON: the parsed adapter_config.json and the safetensors file in base64. */
-  public record PeftJson(JsonNode adapterConfig, String adapterModelSafetensorsBase64) {}
+  public record PeftJson(
+      @Schema(implementation = java.util.Map.class, description = "adapter_config.json, as PEFT reads it.")
+      JsonNode adapterConfig,
+      @Schema(description = "adapter_model.safetensors, base64.")
+      String adapterModelSafetensorsBase64) {}
 
   @GET
   @Path("{ref}/peft")

@@ -140,6 +140,15 @@ class OpenApiContractTest {
     assertFalse(doc.at("/info/license/name").asText().isBlank(), "no license");
   }
 
+  /** Framework types (Jackson trees, JAX-RS objects) would reach generated clients as nonsense models. */
+  @Test
+  void noFrameworkTypeLeaksIntoTheSchemas() {
+    for (String leaked : List.of("JsonNode", "JsonNodeType", "OutboundSseEvent", "MediaType")) {
+      assertFalse(doc.at("/components/schemas").has(leaked), "components.schemas." + leaked + " is a framework type: "
+          + "annotate the field with @Schema(type = ...)");
+    }
+  }
+
   private static JsonNode resolve(JsonNode node) {
     int hops = 0;
     while (node.has("$ref") && hops++ < 5) {
