@@ -31,7 +31,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -40,15 +39,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * reads who it is, creates and lists prompts, publishes a version and generates with it, and reads the error body of
  * a failed call. If the document and the server drift apart, this is where it shows.
  */
+@org.junit.jupiter.api.extension.ExtendWith(SharedDeployment.class)
 class GeneratedClientIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static Deployment deployment;
 
-  /** Brings up (or joins) the shared deployment; an extension, because only extensions see the ExtensionContext. */
-  @RegisterExtension
-  static final BeforeAllCallback SHARED = context -> deployment = SharedDeployment.get(context);
+  @org.junit.jupiter.api.BeforeAll
+  static void up(Deployment shared) {
+    deployment = shared;
+  }
 
   @RegisterExtension
   static final Deployment.LogsOnFailure LOGS = new Deployment.LogsOnFailure(() -> deployment);

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
@@ -30,7 +31,10 @@ public class EnsemblesResource {
   @POST
   @ResponseStatus(201)
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Create an ensemble version", description = "Needs the trainer role. 2-32 member "
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
+  @Operation(operationId = "createEnsemble", summary = "Create an ensemble version", description = "Needs the trainer role. 2-32 member "
       + "references (\"name:3\", \"name@prod\" or an id) of one base model; rule majority_vote (default) or "
       + "mean_log_prob. The ensemble is the next version of prompt_name.")
   public VersionJson create(CreateEnsemble body) {

@@ -62,7 +62,7 @@ public class ErrorResponsesFilter implements OASFilter {
       addIfMissing(responses, "401", "Unauthorized");
     }
     addIfMissing(responses, "500", "InternalError");
-    if (!LOCAL_OPERATIONS.contains(op.getOperationId())) {
+    if (op.getOperationId() == null || !LOCAL_OPERATIONS.contains(op.getOperationId())) {
       addIfMissing(responses, "503", "Unavailable");
       addIfMissing(responses, "504", "Timeout");
     }

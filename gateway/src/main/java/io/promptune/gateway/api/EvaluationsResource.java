@@ -20,6 +20,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
@@ -37,7 +38,8 @@ public class EvaluationsResource {
   GatewayConfig config;
 
   @GET
-  @Operation(summary = "List a version's evaluations, oldest first", description = "version: an id, name:N or "
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @Operation(operationId = "listEvaluations", summary = "List a version's evaluations, oldest first", description = "version: an id, name:N or "
       + "name@env (required); optional filters dataset_id, split, metric.")
   public Page<EvaluationJson> list(@QueryParam("version") String version, @QueryParam("dataset_id") String dataset,
       @QueryParam("split") String split, @QueryParam("metric") String metric, @BeanParam PageParams page) {
@@ -51,7 +53,9 @@ public class EvaluationsResource {
   @POST
   @ResponseStatus(201)
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Record an evaluation of a version", description = "Needs the trainer role. Append-only; "
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @Operation(operationId = "recordEvaluation", summary = "Record an evaluation of a version", description = "Needs the trainer role. Append-only; "
       + "with a job_id the same record sent again is answered with the stored one.")
   public EvaluationJson record(RecordEvaluation body) {
     if (body == null || body.value() == null) {

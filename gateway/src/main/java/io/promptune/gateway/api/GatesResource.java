@@ -22,6 +22,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Promotion gates per environment: admins edit them (audited), anyone reads them. */
@@ -38,7 +39,7 @@ public class GatesResource {
   public record SetGateResult(GateJson gate, AuditEventJson event) {}
 
   @GET
-  @Operation(summary = "List promotion gates", description = "Optional filters: environment, and prompt (the gates "
+  @Operation(operationId = "listPromotionGates", summary = "List promotion gates", description = "Optional filters: environment, and prompt (the gates "
       + "that apply to that prompt).")
   public List<GateJson> list(@QueryParam("environment") String environment, @QueryParam("prompt") String prompt) {
     return backends.registry(s -> s.listPromotionGates(ListPromotionGatesRequest.newBuilder()
@@ -49,7 +50,9 @@ public class GatesResource {
   @PUT
   @Path("{env}/{name}")
   @RequiresRole(Role.ADMIN)
-  @Operation(summary = "Create or replace a promotion gate", description = "Needs the admin role. Audited. The "
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @Operation(operationId = "setPromotionGate", summary = "Create or replace a promotion gate", description = "Needs the admin role. Audited. The "
       + "promoted version's latest evaluation on (dataset_id, split, metric) must reach threshold and may be worse "
       + "than the current version's by at most max_regression.")
   public SetGateResult set(@PathParam("env") String env, @PathParam("name") String name, SetGate body) {
@@ -75,7 +78,9 @@ public class GatesResource {
   @DELETE
   @Path("{env}/{name}")
   @RequiresRole(Role.ADMIN)
-  @Operation(summary = "Delete a promotion gate", description = "Needs the admin role. Audited.")
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @Operation(operationId = "deletePromotionGate", summary = "Delete a promotion gate", description = "Needs the admin role. Audited.")
   public AuditEventJson delete(@PathParam("env") String env, @PathParam("name") String name,
       @QueryParam("reason") String reason) {
     return AuditEventJson.of(backends.registry(s -> s.deletePromotionGate(DeletePromotionGateRequest.newBuilder()
