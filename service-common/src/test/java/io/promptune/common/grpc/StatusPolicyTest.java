@@ -52,6 +52,8 @@ class StatusPolicyTest {
       Map.entry(ErrorReason.ENVIRONMENT_ORDER, Status.Code.FAILED_PRECONDITION),
       Map.entry(ErrorReason.NOTHING_TO_ROLL_BACK, Status.Code.FAILED_PRECONDITION),
       Map.entry(ErrorReason.JOB_STATE, Status.Code.FAILED_PRECONDITION),
+      Map.entry(ErrorReason.GATE_FAILED, Status.Code.FAILED_PRECONDITION),
+      Map.entry(ErrorReason.ENSEMBLE_NOT_SUPPORTED, Status.Code.FAILED_PRECONDITION),
       Map.entry(ErrorReason.UNAVAILABLE_DEPENDENCY, Status.Code.UNAVAILABLE),
       Map.entry(ErrorReason.NON_FINITE, Status.Code.INTERNAL),
       Map.entry(ErrorReason.INTERNAL, Status.Code.INTERNAL)));
