@@ -158,6 +158,15 @@ class RuntimeRpcTest {
     }
   }
 
+  /** beam_search.json's tiny-t5-v1_0 cases over real gRPC (checks as in {@link GoldenBeamSearchTest}). */
+  @Test
+  void generateBeamSearchMatchesGolden() {
+    for (JsonNode c : GoldenBeamSearchTest.cases("tiny-t5-v1_0")) {
+      GoldenBeamSearchTest.check("tiny-t5-v1_0/" + c.get("name").asText() + " over gRPC", c,
+          stub().generate(GoldenBeamSearchTest.request(c)).getGenerations(0));
+    }
+  }
+
   @Test
   void beamSearchAndTextInputs() {
     float[] pv = randomPrompt(3, 4 * D);
