@@ -32,11 +32,11 @@ import io.promptune.api.v1.ScoreResponse;
 import io.promptune.api.v1.TokenizeRequest;
 import io.promptune.api.v1.TokenizeResponse;
 import io.promptune.api.v1.TrainingExample;
+import io.promptune.runtime.engine.Golden;
 import io.promptune.runtime.service.ModelHost;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,7 +58,7 @@ class RuntimeRpcTest {
   }
 
   static JsonNode golden(String file) throws IOException {
-    return JSON.readTree(Path.of(System.getProperty("promptune.golden.dir"), "tiny-t5-v1_0", file).toFile());
+    return JSON.readTree(Golden.model("tiny-t5-v1_0").resolve(file).toFile());
   }
 
   @Test
