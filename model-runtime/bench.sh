@@ -31,5 +31,6 @@ if [ ! -s "$CP_FILE" ] || [ ! -d "$HERE/target/classes" ]; then
   exit 1
 fi
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"  # as the launcher runs the service
-exec "$JAVA_HOME/bin/java" -Xmx4g --enable-native-access=ALL-UNNAMED -cp "$HERE/target/classes:$(cat "$CP_FILE")" \
+exec "$JAVA_HOME/bin/java" -Xmx4g --enable-native-access=ALL-UNNAMED \
+  -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "$HERE/target/classes:$(cat "$CP_FILE")" \
   io.promptune.runtime.bench.RuntimeBenchmark "$@"
