@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promptune.runtime.load.GeneratedCheckpoint;
 import io.promptune.runtime.load.T5Checkpoint;
 import io.promptune.runtime.load.T5Config;
-import io.promptune.runtime.load.TensorData;
+import io.promptune.common.safetensors.TensorData;
 import io.promptune.runtime.tokenizer.ByteTokenizer;
 import java.util.ArrayList;
 import java.util.List;
