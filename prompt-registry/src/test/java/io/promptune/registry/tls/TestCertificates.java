@@ -22,8 +22,15 @@ final class TestCertificates {
 
   /** Server "localhost"; clients "trainer" (CN=trainer,O=Promptune) and "stranger" (CN=stranger,O=Elsewhere). */
   static TestCertificates create() {
+    // Quarkus loads a test class in more than one class loader (the profile's config is read in another): the
+    // certificates are made once per JVM, in a directory all of them find through a system property.
+    String shared = System.getProperty("promptune.test.mtls-dir");
+    if (shared != null) {
+      return new TestCertificates(java.nio.file.Path.of(shared));
+    }
     try {
       TestCertificates c = new TestCertificates(Files.createTempDirectory("promptune-mtls"));
+      System.setProperty("promptune.test.mtls-dir", c.dir.toString());
       c.keyPair("server", "CN=localhost", "SAN=dns:localhost,ip:127.0.0.1");
       c.keyPair("trainer", "CN=trainer,O=Promptune", null);
       c.keyPair("stranger", "CN=stranger,O=Elsewhere", null);
