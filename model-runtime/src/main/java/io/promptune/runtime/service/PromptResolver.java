@@ -234,10 +234,7 @@ public final class PromptResolver {
       String where = field + " (" + describe(v) + " member " + i + ", " + m.getPromptName() + ":" + m.getNumber() + ")";
       SoftPrompt p;
       if (m.hasTensor()) {
-        if (m.getDModel() != dModel) {
-          throw Errors.modelMismatch(where, "member has d_model " + m.getDModel() + " but this runtime's is " + dModel);
-        }
-        p = fromTensor(m.getTensor(), where);
+        p = fromTensor(m.getTensor(), where); // checks the width against this model's d_model
         cache.put(m.getVersionId(), p);
       } else {
         Served one = fromRegistry(VersionSelector.newBuilder().setVersionId(m.getVersionId()).build(), where);

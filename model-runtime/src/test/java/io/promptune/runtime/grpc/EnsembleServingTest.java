@@ -24,6 +24,7 @@ import io.promptune.api.v1.GenerateResponse;
 import io.promptune.api.v1.Generation;
 import io.promptune.api.v1.InlineEnsemble;
 import io.promptune.api.v1.MemberScores;
+import io.promptune.api.v1.NearestTokensRequest;
 import io.promptune.api.v1.PromptRef;
 import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.ScoreExample;
@@ -230,6 +231,15 @@ class EnsembleServingTest {
     assertScoreEnsemble(stub().score(scoreRequest(ref)), singleScores(), CombinationRule.MEAN_LOG_PROB);
     assertEquals(fetches, FakeRegistryService.TENSOR_FETCHES.get(), "the ensemble and its members come from cache");
 
+    // name@environment asks the registry for the id (metadata only), then serves the cached ensemble
+    FakeRegistryService.ALIASES.put(v.getPromptName() + "@prod", v.getId());
+    PromptRef alias = PromptRef.newBuilder().setVersion(VersionSelector.newBuilder()
+        .setRef(v.getPromptName() + "@prod")).build();
+    assertScoreEnsemble(stub().score(scoreRequest(alias)), singleScores(), CombinationRule.MEAN_LOG_PROB);
+    assertEquals(fetches, FakeRegistryService.TENSOR_FETCHES.get());
+
+    assertError(Code.FAILED_PRECONDITION, ErrorReason.ENSEMBLE_NOT_SUPPORTED, () -> stub().nearestTokens(
+        NearestTokensRequest.newBuilder().setPrompt(alias).build()), "prompt", "ensemble");
     assertError(Code.FAILED_PRECONDITION, ErrorReason.ENSEMBLE_NOT_SUPPORTED, () -> stub().forwardBackward(
         ForwardBackwardRequest.newBuilder().addPrompts(ref).addExamples(TrainingExample.newBuilder()
             .setInput(text("x")).setTarget(text("y"))).build()), "prompts[0]", "ensemble");
