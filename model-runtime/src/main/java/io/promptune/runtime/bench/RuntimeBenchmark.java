@@ -164,11 +164,11 @@ public final class RuntimeBenchmark {
       var stub = ModelRuntimeGrpc.newBlockingStub(ch);
       int[] generated = new int[1];
       // ensemble of 5 vs one prompt, same inputs, through the service (one engine call each; B x 5 rows)
-      int members = Math.min(5, prompts8.size());
+      int members = 5;
       PromptRef one = PromptRef.newBuilder().setTensor(tensor(prompts8.get(0))).build();
-      InlineEnsemble.Builder five = InlineEnsemble.newBuilder();
-      for (int m = 0; m < members; m++) {
-        five.addMembers(tensor(prompts8.get(m)));
+      InlineEnsemble.Builder five = InlineEnsemble.newBuilder().addMembers(tensor(prompts8.get(0)));
+      for (int m = 1; m < members; m++) { // whatever --batch is
+        five.addMembers(tensor(new SoftPrompt(promptLen, spec.dModel(), uniform(r, promptLen * spec.dModel()))));
       }
       PromptRef ensemble = PromptRef.newBuilder().setEnsemble(five).build();
       int[] candA = ids(r, target, spec.vocabSize());
