@@ -13,8 +13,13 @@ import io.grpc.stub.StreamObserver;
 import io.promptune.api.Tensors;
 import io.promptune.api.v1.ForwardBackwardRequest;
 import io.promptune.api.v1.ForwardBackwardResponse;
+import io.promptune.api.v1.GenerateInput;
+import io.promptune.api.v1.GenerateRequest;
+import io.promptune.api.v1.InlineEnsemble;
 import io.promptune.api.v1.ModelRuntimeGrpc;
 import io.promptune.api.v1.PromptRef;
+import io.promptune.api.v1.ScoreExample;
+import io.promptune.api.v1.ScoreRequest;
 import io.promptune.api.v1.Text;
 import io.promptune.api.v1.TokenIds;
 import io.promptune.api.v1.TrainingExample;
@@ -55,7 +60,9 @@ import java.util.function.Supplier;
  * The runtime's throughput on a t5-small-shaped model with random weights ({@code generated:t5-small-random}):
  * a ForwardBackward step (batch 8, input 64, prompt 100, target 4 by default) in ms, tokens/s, matmul GFLOP/s and
  * their share of a float32 matmul peak measured in the same run through DJL; the same batch with 8 distinct prompts;
- * the step through the service in-process and over gRPC on loopback; Generate tokens/s.
+ * the step through the service in-process and over gRPC on loopback; Generate tokens/s; an ensemble of 5 prompts
+ * against one prompt for the same inputs (Score with 2 candidates and greedy Generate through the service, each one
+ * engine call of B x 5 rows).
  *
  * <p>Run with {@code model-runtime/bench.sh [--iters=7] [--warmup=2] [--profile=/tmp/trace.json] ...}.
  */
@@ -164,6 +171,27 @@ public final class RuntimeBenchmark {
           .maxInboundMessageSize(64 << 20).build();
       var stub = ModelRuntimeGrpc.newBlockingStub(ch);
       int[] generated = new int[1];
+      // ensemble of 5 vs one prompt, same inputs, through the service (one engine call each; B x 5 rows)
+      int members = 5;
+      PromptRef one = PromptRef.newBuilder().setTensor(tensor(prompts8.get(0))).build();
+      InlineEnsemble.Builder five = InlineEnsemble.newBuilder().addMembers(tensor(prompts8.get(0)));
+      for (int m = 1; m < members; m++) { // whatever --batch is
+        five.addMembers(tensor(new SoftPrompt(promptLen, spec.dModel(), uniform(r, promptLen * spec.dModel()))));
+      }
+      PromptRef ensemble = PromptRef.newBuilder().setEnsemble(five).build();
+      int[] candA = ids(r, target, spec.vocabSize());
+      int[] candB = ids(r, target, spec.vocabSize());
+      ScoreRequest.Builder score1 = ScoreRequest.newBuilder().addPrompts(one);
+      GenerateRequest.Builder gen1 = GenerateRequest.newBuilder().addPrompts(one).setMaxNewTokens(genTokens);
+      for (Example e : shared) {
+        score1.addExamples(ScoreExample.newBuilder().setInput(ids(e.inputIds())).addCandidates(ids(candA))
+            .addCandidates(ids(candB)));
+        gen1.addInputs(GenerateInput.newBuilder().setInput(ids(e.inputIds())));
+      }
+      ScoreRequest scoreOne = score1.build();
+      ScoreRequest scoreFive = score1.setPrompts(0, ensemble).build();
+      GenerateRequest genOne = gen1.build();
+      GenerateRequest genFive = gen1.setPrompts(0, ensemble).build();
 
       // every case runs once per round, round-robin, so that background load hits all of them alike
       Map<String, Supplier<?>> cases = new LinkedHashMap<>();
@@ -179,6 +207,10 @@ public final class RuntimeBenchmark {
         return out;
       });
       cases.put("beam4", () -> engine.generate(prompts1, queries, genTokens, 4, 1f));
+      cases.put("score1", () -> service.score(scoreOne));
+      cases.put("score5", () -> service.score(scoreFive));
+      cases.put("gen1", () -> service.generate(genOne));
+      cases.put("gen5", () -> service.generate(genFive));
       Map<String, double[]> t = time(cases, warmup, iters);
       int responseKiB = service.forwardBackward(req).getSerializedSize() >> 10;
       ch.shutdownNow();
@@ -226,6 +258,13 @@ public final class RuntimeBenchmark {
           generated[0] / (median(t.get("greedy")) / 1e3), median(t.get("beam4")),
           batch * genTokens / (median(t.get("beam4")) / 1e3));
 
+      System.out.printf("ensemble of %d vs one prompt, same %d inputs (service in-process, one engine call each):%n"
+              + "  Score (2 candidates): %.1f vs %.1f ms median, ratio %.2f (best %.2f)%n"
+              + "  Generate greedy (up to %d tokens): %.1f vs %.1f ms median, ratio %.2f (best %.2f)%n", members,
+          batch, median(t.get("score5")), median(t.get("score1")), median(t.get("score5")) / median(t.get("score1")),
+          best(t.get("score5")) / best(t.get("score1")), genTokens, median(t.get("gen5")), median(t.get("gen1")),
+          median(t.get("gen5")) / median(t.get("gen1")), best(t.get("gen5")) / best(t.get("gen1")));
+
       if (args.containsKey("profile")) {
         profile(engine, prompts1, shared, Path.of(args.get("profile")));
       }
@@ -239,6 +278,10 @@ public final class RuntimeBenchmark {
       b.addExamples(TrainingExample.newBuilder().setInput(ids(e.inputIds())).setTarget(ids(e.targetIds())));
     }
     return b.build();
+  }
+
+  private static io.promptune.api.v1.Tensor tensor(SoftPrompt p) {
+    return Tensors.float32(p.values(), p.length(), p.dModel());
   }
 
   private static Text ids(int[] ids) {

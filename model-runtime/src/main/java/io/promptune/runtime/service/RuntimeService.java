@@ -2,6 +2,7 @@ package io.promptune.runtime.service;
 
 import io.promptune.api.Tensors;
 import io.promptune.api.v1.CandidateScore;
+import io.promptune.api.v1.CombinationRule;
 import io.promptune.api.v1.EmbedTokensRequest;
 import io.promptune.api.v1.EmbedTokensResponse;
 import io.promptune.api.v1.ErrorReason;
@@ -14,6 +15,7 @@ import io.promptune.api.v1.GenerateInput;
 import io.promptune.api.v1.GenerateRequest;
 import io.promptune.api.v1.GenerateResponse;
 import io.promptune.api.v1.Generation;
+import io.promptune.api.v1.MemberScores;
 import io.promptune.api.v1.ModelInfo;
 import io.promptune.api.v1.NearestTokenRow;
 import io.promptune.api.v1.NearestTokensRequest;
@@ -166,41 +168,67 @@ public final class RuntimeService implements AutoCloseable {
 
   public ScoreResponse score(ScoreRequest r) {
     checkCount(r.getExamplesCount(), "examples");
-    List<SoftPrompt> ps = prompts.resolveAll(r.getPromptsList(), "prompts");
+    Expansion x = new Expansion(prompts.resolveAllServed(r.getPromptsList(), "prompts"));
     Budget budget = new Budget("examples");
     List<ScoreQuery> queries = new ArrayList<>(r.getExamplesCount());
     for (int i = 0; i < r.getExamplesCount(); i++) {
       ScoreExample ex = r.getExamples(i);
       String field = "examples[" + i + "]";
-      int pi = promptIndex(ex.getPromptIndex(), ps, field);
+      int pi = promptIndex(ex.getPromptIndex(), x.served.size(), field);
       int[] in = encoder.input(ex.getInput(), field + ".input", r.getTruncation()).ids();
       if (ex.getCandidatesCount() == 0) {
         throw Errors.invalid(ErrorReason.EMPTY_INPUT, field + ".candidates", "no candidates; give at least one");
       }
       List<int[]> cands = new ArrayList<>(ex.getCandidatesCount());
       for (int c = 0; c < ex.getCandidatesCount(); c++) {
-        int[] ids = encoder.target(ex.getCandidates(c), field + ".candidates[" + c + "]");
-        budget.add(promptLength(ps, pi) + in.length + ids.length, field);
-        cands.add(ids);
+        cands.add(encoder.target(ex.getCandidates(c), field + ".candidates[" + c + "]"));
       }
-      queries.add(new ScoreQuery(in, cands, pi));
-    }
-    List<CandidateScores> scores = batching.score(ps, queries);
-    ScoreResponse.Builder out = ScoreResponse.newBuilder();
-    for (CandidateScores s : scores) {
-      ExampleScores.Builder e = ExampleScores.newBuilder();
-      int best = 0;
-      for (int c = 0; c < s.sumLogProb().length; c++) {
-        double sum = s.sumLogProb()[c];
-        int n = s.numTokens()[c];
-        e.addCandidates(CandidateScore.newBuilder().setSumLogProb(sum).setNumTokens(n).setMeanLogProb(sum / n));
-        if (sum > s.sumLogProb()[best]) {
-          best = c;
+      for (int row : x.rows(pi)) { // one row per ensemble member (one row for a single prompt or none)
+        for (int[] ids : cands) {
+          budget.add(promptLength(x.flat, row) + in.length + ids.length, field);
         }
+        queries.add(new ScoreQuery(in, cands, row));
       }
-      out.addExamples(e.setBestIndex(best));
+      x.addExample(pi, field);
+    }
+    List<CandidateScores> scores = batching.score(x.flat, queries);
+    ScoreResponse.Builder out = ScoreResponse.newBuilder();
+    int q = 0;
+    for (int i = 0; i < r.getExamplesCount(); i++) {
+      PromptResolver.Served served = x.servedOf(i);
+      if (served == null || !served.isEnsemble()) {
+        CandidateScores s = scores.get(q++);
+        ExampleScores.Builder e = ExampleScores.newBuilder();
+        for (int c = 0; c < s.sumLogProb().length; c++) {
+          e.addCandidates(candidate(s.sumLogProb()[c], s.numTokens()[c]));
+        }
+        out.addExamples(e.setBestIndex(EnsembleCombiner.argmax(s.sumLogProb())));
+        continue;
+      }
+      int n = served.members().size();
+      double[][] sums = new double[n][];
+      ExampleScores.Builder e = ExampleScores.newBuilder().setRule(served.rule());
+      int[] numTokens = scores.get(q).numTokens();
+      for (int m = 0; m < n; m++) {
+        CandidateScores s = scores.get(q++);
+        sums[m] = s.sumLogProb();
+        MemberScores.Builder mb = MemberScores.newBuilder().setBestIndex(EnsembleCombiner.argmax(s.sumLogProb()));
+        for (int c = 0; c < s.sumLogProb().length; c++) {
+          mb.addCandidates(candidate(s.sumLogProb()[c], s.numTokens()[c]));
+        }
+        e.addMembers(mb);
+      }
+      EnsembleCombiner.ScoreChoice choice = EnsembleCombiner.score(sums, served.rule());
+      for (int c = 0; c < numTokens.length; c++) {
+        e.addCandidates(candidate(choice.meanSumLogProb()[c], numTokens[c])).addVotes(choice.votes()[c]);
+      }
+      out.addExamples(e.setBestIndex(choice.best()));
     }
     return out.build();
+  }
+
+  private static CandidateScore candidate(double sum, int n) {
+    return CandidateScore.newBuilder().setSumLogProb(sum).setNumTokens(n).setMeanLogProb(sum / n).build();
   }
 
   public GenerateResponse generate(GenerateRequest r) {
@@ -220,28 +248,103 @@ public final class RuntimeService implements AutoCloseable {
     if (!Float.isFinite(penalty)) {
       throw Errors.invalid(ErrorReason.INVALID_ARGUMENT, "length_penalty", "must be finite, got " + penalty);
     }
-    List<SoftPrompt> ps = prompts.resolveAll(r.getPromptsList(), "prompts");
+    Expansion x = new Expansion(prompts.resolveAllServed(r.getPromptsList(), "prompts"));
     Budget budget = new Budget("inputs");
     List<GenerateQuery> queries = new ArrayList<>(r.getInputsCount());
     for (int i = 0; i < r.getInputsCount(); i++) {
       GenerateInput g = r.getInputs(i);
       String field = "inputs[" + i + "]";
-      int pi = promptIndex(g.getPromptIndex(), ps, field);
+      int pi = promptIndex(g.getPromptIndex(), x.served.size(), field);
       int[] in = encoder.input(g.getInput(), field + ".input", r.getTruncation()).ids();
-      budget.add((long) beams * (promptLength(ps, pi) + in.length + maxNew), field);
-      queries.add(new GenerateQuery(in, pi));
-    }
-    List<GenerationResult> results = batching.generate(ps, queries, maxNew, beams, penalty);
-    GenerateResponse.Builder out = GenerateResponse.newBuilder();
-    for (GenerationResult g : results) {
-      Generation.Builder b = Generation.newBuilder().setText(tokenizer.decode(g.tokenIds(), true))
-          .setSumLogProb(g.sumLogProb()).setFinishReason(g.endedWithEos() ? FinishReason.EOS : FinishReason.LENGTH);
-      for (int id : g.tokenIds()) {
-        b.addTokenIds(id);
+      for (int row : x.rows(pi)) {
+        budget.add((long) beams * (promptLength(x.flat, row) + in.length + maxNew), field);
+        queries.add(new GenerateQuery(in, row));
       }
-      out.addGenerations(b);
+      x.addExample(pi, field);
+    }
+    List<GenerationResult> results = batching.generate(x.flat, queries, maxNew, beams, penalty);
+    GenerateResponse.Builder out = GenerateResponse.newBuilder();
+    int q = 0;
+    for (int i = 0; i < r.getInputsCount(); i++) {
+      PromptResolver.Served served = x.servedOf(i);
+      if (served == null || !served.isEnsemble()) {
+        out.addGenerations(generation(results.get(q++)));
+        continue;
+      }
+      int n = served.members().size();
+      List<Generation> members = new ArrayList<>(n);
+      List<String> texts = new ArrayList<>(n);
+      double[] logProbs = new double[n];
+      for (int m = 0; m < n; m++) {
+        Generation g = generation(results.get(q++)).build();
+        members.add(g);
+        texts.add(g.getText());
+        logProbs[m] = g.getSumLogProb();
+      }
+      EnsembleCombiner.Vote v = EnsembleCombiner.vote(texts, logProbs);
+      out.addGenerations(members.get(v.winner()).toBuilder().addAllMembers(members)
+          .setRule(CombinationRule.MAJORITY_VOTE).setVotes(v.votes()));
     }
     return out.build();
+  }
+
+  private Generation.Builder generation(GenerationResult g) {
+    Generation.Builder b = Generation.newBuilder().setText(tokenizer.decode(g.tokenIds(), true))
+        .setSumLogProb(g.sumLogProb()).setFinishReason(g.endedWithEos() ? FinishReason.EOS : FinishReason.LENGTH);
+    for (int id : g.tokenIds()) {
+      b.addTokenIds(id);
+    }
+    return b;
+  }
+
+  /**
+   * A request's prompts flattened for the engine: a single prompt is one engine prompt, an ensemble one per member.
+   * Each example that points at an ensemble becomes one engine row per member (all in the same engine call); the
+   * rows of one example are consecutive, in member order.
+   */
+  private final class Expansion {
+    final List<PromptResolver.Served> served;
+    final List<SoftPrompt> flat = new ArrayList<>();
+    final int[] first; // served index -> first flat index
+    final List<PromptResolver.Served> perExample = new ArrayList<>();
+    int rows;
+
+    Expansion(List<PromptResolver.Served> served) {
+      this.served = served;
+      this.first = new int[served.size()];
+      for (int i = 0; i < served.size(); i++) {
+        first[i] = flat.size();
+        flat.addAll(served.get(i).members());
+      }
+    }
+
+    /** The engine prompt indices an example with this request prompt index runs with. */
+    int[] rows(int promptIndex) {
+      if (promptIndex < 0) {
+        return new int[] {-1};
+      }
+      int n = served.get(promptIndex).members().size();
+      int[] out = new int[n];
+      for (int m = 0; m < n; m++) {
+        out[m] = first[promptIndex] + m;
+      }
+      return out;
+    }
+
+    void addExample(int promptIndex, String field) {
+      PromptResolver.Served s = promptIndex < 0 ? null : served.get(promptIndex);
+      perExample.add(s);
+      rows += s == null ? 1 : s.members().size();
+      if (rows > limits.maxBatchExamples()) {
+        throw Errors.tooLarge(field, "with each ensemble member's row the request has more than "
+            + limits.maxBatchExamples() + " rows (an input that uses an ensemble of N prompts counts N times; "
+            + "promptune.runtime.max-batch-examples); split the batch");
+      }
+    }
+
+    PromptResolver.Served servedOf(int example) {
+      return perExample.get(example);
+    }
   }
 
   public NearestTokensResponse nearestTokens(NearestTokensRequest r) {
@@ -302,12 +405,16 @@ public final class RuntimeService implements AutoCloseable {
 
   /** Index into the request's prompts; ignored (no prompt) when it has none, -1 = no prompt for this example. */
   private static int promptIndex(int index, List<SoftPrompt> ps, String field) {
-    if (ps.isEmpty()) {
+    return promptIndex(index, ps.size(), field);
+  }
+
+  private static int promptIndex(int index, int prompts, String field) {
+    if (prompts == 0) {
       return -1;
     }
-    if (index < -1 || index >= ps.size()) {
+    if (index < -1 || index >= prompts) {
       throw Errors.invalid(ErrorReason.INVALID_ARGUMENT, field + ".prompt_index", "is " + index + " but the request "
-          + "has " + ps.size() + " prompt(s); use 0.." + (ps.size() - 1) + " (or -1 for no prompt)");
+          + "has " + prompts + " prompt(s); use 0.." + (prompts - 1) + " (or -1 for no prompt)");
     }
     return index;
   }
