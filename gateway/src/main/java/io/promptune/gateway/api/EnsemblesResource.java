@@ -1,5 +1,8 @@
 package io.promptune.gateway.api;
 
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import io.promptune.api.CallerIdentity.Role;
 import io.promptune.api.v1.CombinationRule;
 import io.promptune.api.v1.CreateEnsembleRequest;
@@ -34,6 +37,8 @@ public class EnsemblesResource {
   @APIResponse(responseCode = "403", ref = "Forbidden")
   @APIResponse(responseCode = "404", ref = "NotFound")
   @APIResponse(responseCode = "409", ref = "Conflict")
+  @APIResponse(responseCode = "201", description = "Created",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = VersionJson.class)))
   @Operation(operationId = "createEnsemble", summary = "Create an ensemble version", description = "Needs the trainer role. 2-32 member "
       + "references (\"name:3\", \"name@prod\" or an id) of one base model; rule majority_vote (default) or "
       + "mean_log_prob. The ensemble is the next version of prompt_name.")

@@ -1,5 +1,8 @@
 package io.promptune.gateway.api;
 
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import io.promptune.api.CallerIdentity.Role;
 import io.promptune.api.v1.ListEvaluationsRequest;
 import io.promptune.api.v1.RecordEvaluationRequest;
@@ -39,6 +42,7 @@ public class EvaluationsResource {
 
   @GET
   @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
   @Operation(operationId = "listEvaluations", summary = "List a version's evaluations, oldest first", description = "version: an id, name:N or "
       + "name@env (required); optional filters dataset_id, split, metric.")
   public Page<EvaluationJson> list(@QueryParam("version") String version, @QueryParam("dataset_id") String dataset,
@@ -55,6 +59,8 @@ public class EvaluationsResource {
   @RequiresRole(Role.TRAINER)
   @APIResponse(responseCode = "403", ref = "Forbidden")
   @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "201", description = "Created",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EvaluationJson.class)))
   @Operation(operationId = "recordEvaluation", summary = "Record an evaluation of a version", description = "Needs the trainer role. Append-only; "
       + "with a job_id the same record sent again is answered with the stored one.")
   public EvaluationJson record(RecordEvaluation body) {

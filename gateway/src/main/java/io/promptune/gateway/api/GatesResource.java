@@ -52,6 +52,7 @@ public class GatesResource {
   @RequiresRole(Role.ADMIN)
   @APIResponse(responseCode = "403", ref = "Forbidden")
   @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
   @Operation(operationId = "setPromotionGate", summary = "Create or replace a promotion gate", description = "Needs the admin role. Audited. The "
       + "promoted version's latest evaluation on (dataset_id, split, metric) must reach threshold and may be worse "
       + "than the current version's by at most max_regression.")
@@ -80,6 +81,7 @@ public class GatesResource {
   @RequiresRole(Role.ADMIN)
   @APIResponse(responseCode = "403", ref = "Forbidden")
   @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
   @Operation(operationId = "deletePromotionGate", summary = "Delete a promotion gate", description = "Needs the admin role. Audited.")
   public AuditEventJson delete(@PathParam("env") String env, @PathParam("name") String name,
       @QueryParam("reason") String reason) {
