@@ -90,5 +90,8 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
     }
     out.onNext(response);
     out.onCompleted();
+    // One line per answered call for whoever needs per-replica evidence without metrics (the scale-out e2e test
+    // enables it with QUARKUS_LOG_CATEGORY__IO_PROMPTUNE_RUNTIME_GRPC__LEVEL=DEBUG).
+    LOG.debugf("%s OK", rpc);
   }
 }
