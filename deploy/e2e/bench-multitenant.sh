@@ -3,7 +3,9 @@
 # batches against ONE model runtime, at once (the runtime merging their calls), at once with merging off, and one
 # after another; prints aggregate steps/s per mode and the callers per executed ForwardBackward batch.
 #   deploy/e2e/bench-multitenant.sh [--jobs=4] [--batch=2] [--steps=40] [--prompt-length=20] [--rounds=3]
-#       [--modes=sequential,concurrent,unmerged] [--model=generated:tiny-byt5] [--window=3ms] [--port-offset=31000]
+#       [--modes=sequential,concurrent,unmerged] [--model=generated:tiny-byt5] [--tokenizer=path/tokenizer.json]
+#       [--window=3ms] [--port-offset=31000]
+# (generated:t5-small-random, t5-small's shape, has no tokenizer of its own: pass a T5 tokenizer.json.)
 # It brings up its own deployment (embedded PostgreSQL, registry, one runtime, one trainer, gateway) under a new
 # temporary PROMPTUNE_HOME on ports shifted by --port-offset, and takes it down at the end.
 #

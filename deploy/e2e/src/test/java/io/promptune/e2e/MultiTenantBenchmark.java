@@ -76,6 +76,9 @@ public final class MultiTenantBenchmark {
     env.put("PROMPTUNE_TRAINER_WORKER_POLL_INTERVAL", "100ms");
     // the runtime-side count of callers per batch when /q/metrics has none
     env.put("QUARKUS_LOG_CATEGORY__IO_PROMPTUNE_RUNTIME_BATCHING__LEVEL", "DEBUG");
+    if (opts.containsKey("tokenizer")) { // generated:t5-small-random has no tokenizer.json of its own
+      env.put("PROMPTUNE_RUNTIME_TOKENIZER", Path.of(opts.get("tokenizer")).toAbsolutePath().toString());
+    }
     if (opts.containsKey("window")) {
       env.put("PROMPTUNE_RUNTIME_BATCHING_WINDOW", opts.get("window"));
     }
@@ -84,7 +87,7 @@ public final class MultiTenantBenchmark {
   /**
    * Options ({@code --name=value}): jobs (4), batch (2), steps per job (40), prompt-length (20), rounds (3),
    * modes (sequential,concurrent,unmerged), model (generated:tiny-byt5; generated:t5-small-random is t5-small's
-   * shape), window (the runtime's batching window, default 3ms), port-offset (31000), home (a new temp dir).
+   * shape and needs tokenizer=<a T5 tokenizer.json>), tokenizer, window (the runtime's batching window, default 3ms), port-offset (31000), home (a new temp dir).
    */
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new LinkedHashMap<>();
