@@ -67,6 +67,36 @@ class ApiFlowTest {
   }
 
   @Test
+  void ensemblesAndGatesMapBothWays() {
+    as("trainer").contentType("application/json")
+        .body("{\"prompt_name\":\"sentiment\",\"members\":[\"sentiment:1\",\"sentiment@prod\"],"
+            + "\"rule\":\"mean_log_prob\"}")
+        .post("/v1/ensembles").then().statusCode(201).body("kind", equalTo("ensemble"))
+        .body("ensemble.rule", equalTo("mean_log_prob")).body("ensemble.members", hasSize(2))
+        .body("ensemble.members[1].version_id", equalTo(FakeRegistry.V2))
+        .body("ensemble.members[1].length", equalTo(21));
+    var ens = FakeBackends.REGISTRY.lastEnsemble.get();
+    assertEquals(io.promptune.api.v1.CombinationRule.MEAN_LOG_PROB, ens.getRule());
+    assertEquals(List.of("sentiment:1", "sentiment@prod"), ens.getMembersList().stream()
+        .map(io.promptune.api.v1.VersionSelector::getRef).toList());
+    as("trainer").contentType("application/json").body("{\"prompt_name\":\"sentiment\",\"members\":[\"a:1\"],"
+        + "\"rule\":\"median\"}").post("/v1/ensembles").then().statusCode(400)
+        .body("error.details.field", equalTo("rule"));
+
+    as("admin").contentType("application/json")
+        .body("{\"prompt_name\":\"sentiment\",\"dataset_id\":\"d\",\"split\":\"validation\","
+            + "\"metric\":\"accuracy\",\"threshold\":0.85,\"reason\":\"bar\"}")
+        .put("/v1/gates/prod/acc").then().statusCode(200).body("gate.name", equalTo("acc"))
+        .body("gate.threshold", equalTo(0.85f)).body("event.action", equalTo("set_promotion_gate"))
+        .body("event.gate.metric", equalTo("accuracy"));
+    var gate = FakeBackends.REGISTRY.lastGate.get();
+    assertEquals("prod", gate.getGate().getEnvironment());
+    assertEquals(0.85, gate.getGate().getThreshold());
+    assertFalse(gate.getGate().hasMaxRegression(), "an absent max_regression stays unset");
+    assertEquals("bar", gate.getReason());
+  }
+
+  @Test
   void rawUploadStreamsTheBodyWithItsHeader() {
     String data = "{\"input\":\"great film\",\"target\":\"positive\"}\n{\"input\":\"dull\",\"target\":\"negative\"}\n";
     as("trainer").contentType("application/x-ndjson").body(data.getBytes(StandardCharsets.UTF_8))

@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A headless Chromium driven over the DevTools protocol with nothing but java.net.http's WebSocket and Jackson:
@@ -35,6 +37,8 @@ import java.util.function.BooleanSupplier;
 final class Chromium implements AutoCloseable {
 
   static final Path BINARY = Path.of(System.getProperty("promptune.chromium", "/usr/bin/chromium"));
+  /** Set by .ci/run: a missing Chromium fails the browser test instead of skipping it. */
+  static final String REQUIRED_PROPERTY = "promptune.chromium.required";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Process process;
@@ -44,8 +48,23 @@ final class Chromium implements AutoCloseable {
   private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   private final List<String> console = java.util.Collections.synchronizedList(new ArrayList<>());
 
-  static boolean available() {
-    return Files.isExecutable(BINARY);
+  /**
+   * Returns when Chromium is installed; otherwise skips the calling test with a message, or fails it when
+   * {@value #REQUIRED_PROPERTY} is true (CI installs Chromium, so there a missing one is a broken setup).
+   */
+  static void assumeAvailable() {
+    assumeAvailable(BINARY, Boolean.getBoolean(REQUIRED_PROPERTY));
+  }
+
+  static void assumeAvailable(Path binary, boolean required) {
+    if (Files.isExecutable(binary)) {
+      return;
+    }
+    String msg = "Chromium is not installed at " + binary + " (apt-get install -y chromium)";
+    if (required) {
+      Assertions.fail(msg + ", and " + REQUIRED_PROPERTY + "=true: the browser test of the web console must run");
+    }
+    Assumptions.abort(msg + "; skipping the browser test of the web console");
   }
 
   Chromium() throws IOException, InterruptedException {

@@ -95,6 +95,11 @@ final class Deployment implements AutoCloseable {
     return defaultPort + portOffset;
   }
 
+  /** An HTTP port of this deployment (the gateway's is {@code httpPort(8080)}). */
+  int httpPort(int defaultPort) {
+    return defaultPort + portOffset;
+  }
+
   /** {@code promptune up}: starts what is not running and waits until every service is SERVING. */
   Deployment up() throws IOException, InterruptedException {
     return up(new String[0]);

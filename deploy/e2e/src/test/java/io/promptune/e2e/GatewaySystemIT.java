@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -106,8 +105,7 @@ class GatewaySystemIT {
   @Test
   @Order(3)
   void consoleShowsALiveLossCurveAndPromotes() throws Exception {
-    Assumptions.assumeTrue(Chromium.available(), "Chromium is not installed at " + Chromium.BINARY
-        + " (apt-get install -y chromium); skipping the browser test of the web console");
+    Chromium.assumeAvailable();
     String key = Files.readString(home.resolve("keys/cli.key")).strip();
     Cli.Result submitted = cli.run("train", "--dataset", "demo-sentiment", "--output-prompt", "browser-sentiment",
         "--steps", "80", "--prompt-length", "8", "--batch-size", "8", "--eval-interval", "20", "--labels",

@@ -173,6 +173,16 @@ public final class Launcher {
    * that started it): a live, verified server is reused; a dead or unresponsive one is stopped and started again;
    * a port held by anything else fails {@code up} with a message that says so.
    */
+  /** The port of the embedded server's last start (from the URL file it wrote), if any. */
+  private static Optional<Integer> previousPort(Path urlFile) {
+    try {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+)/").matcher(Files.readString(urlFile));
+      return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
   private String ensureDatabase(List<String> startedNow) throws IOException, InterruptedException {
     String external = topology.externalDbUrl();
     if (external != null) {
@@ -195,6 +205,11 @@ public final class Launcher {
       server.stop(Duration.ofSeconds(30));
     }
     int port = topology.embeddedDbPort();
+    if (port == 0) {
+      // "Any free port" the first time; a restart comes back on the same one, since services that are still
+      // running hold the old URL.
+      port = previousPort(ready).orElse(0);
+    }
     if (port > 0) {
       EmbeddedDatabase.refuseTakenPort(server, port);
     }

@@ -36,7 +36,7 @@ public class EnvironmentsResource {
 
   @GET
   @Path("environments")
-  @Operation(summary = "List environments in promotion order (dev first)")
+  @Operation(operationId = "listEnvironments", summary = "List environments in promotion order (dev first)")
   public List<EnvironmentJson> environments() {
     return backends.registry(s -> s.listEnvironments(ListEnvironmentsRequest.getDefaultInstance()))
         .getEnvironmentsList().stream().map(EnvironmentJson::of).toList();
@@ -44,7 +44,8 @@ public class EnvironmentsResource {
 
   @GET
   @Path("audit")
-  @Operation(summary = "The audit log, oldest first", description = "Filter by prompt and environment.")
+  @Operation(operationId = "listAuditEvents",
+      summary = "The audit log, oldest first", description = "Filter by prompt and environment.")
   public Page<AuditEventJson> audit(@BeanParam PageParams page, @QueryParam("prompt") String prompt,
       @QueryParam("environment") String environment) {
     var r = backends.registry(s -> s.listAuditEvents(ListAuditEventsRequest.newBuilder()

@@ -37,6 +37,10 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
@@ -62,8 +66,13 @@ public class JobsResource {
   @POST
   @ResponseStatus(201)
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Submit a training job", description = "Needs the trainer role. dataset and max_steps are "
+  @Operation(operationId = "submitJob",
+      summary = "Submit a training job", description = "Needs the trainer role. dataset and max_steps are "
       + "required; everything else defaults to the paper's settings.")
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "201", description = "Created",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobJson.class)))
   public JobJson submit(JobSpecJson spec) {
     if (spec == null) {
       throw ApiError.badRequest("The body must be a job spec, e.g. {\"dataset\": \"my-data\", \"max_steps\": 300}.");
@@ -73,7 +82,8 @@ public class JobsResource {
   }
 
   @GET
-  @Operation(summary = "List jobs, newest first", description = "state: repeat to match several (queued, running, "
+  @Operation(operationId = "listJobs",
+      summary = "List jobs, newest first", description = "state: repeat to match several (queued, running, "
       + "succeeded, failed, cancelled).")
   public Page<JobJson> list(@BeanParam PageParams page, @QueryParam("state") List<String> states) {
     ListJobsRequest.Builder b = ListJobsRequest.newBuilder().setPage(page.toProto(config.limits().maxPageSize()));
@@ -90,7 +100,9 @@ public class JobsResource {
 
   @GET
   @Path("{id}")
-  @Operation(summary = "Get a job")
+  @Operation(operationId = "getJob", summary = "Get a job")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public JobJson get(@PathParam("id") String id) {
     return JobJson.of(backends.trainer(s -> s.getJob(GetJobRequest.newBuilder().setJobId(id).build())));
   }
@@ -98,7 +110,12 @@ public class JobsResource {
   @POST
   @Path("{id}/cancel")
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Cancel a queued or running job", description = "Needs the trainer role.")
+  @Operation(operationId = "cancelJob",
+      summary = "Cancel a queued or running job", description = "Needs the trainer role.")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
   public JobJson cancel(@PathParam("id") String id, CancelJob body) {
     String reason = body == null ? "" : Protos.orEmpty(body.reason());
     return JobJson.of(backends.trainer(s -> s.cancelJob(CancelJobRequest.newBuilder().setJobId(id)
@@ -107,7 +124,9 @@ public class JobsResource {
 
   @GET
   @Path("{id}/events")
-  @Operation(summary = "A job's stored progress events, oldest first (for plots)")
+  @Operation(operationId = "listJobEvents", summary = "A job's stored progress events, oldest first (for plots)")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public Page<JobEventJson> events(@PathParam("id") String id, @BeanParam PageParams page) {
     var r = backends.trainer(s -> s.listJobEvents(ListJobEventsRequest.newBuilder().setJobId(id)
         .setPage(page.toProto(config.limits().maxPageSize())).build()));
@@ -117,9 +136,13 @@ public class JobsResource {
   @GET
   @Path("{id}/stream")
   @Produces(MediaType.SERVER_SENT_EVENTS)
-  @Operation(summary = "Follow a job's progress as server-sent events", description = "Replays stored events from "
+  @Operation(operationId = "streamJobEvents",
+      summary = "Follow a job's progress as server-sent events", description = "Replays stored events from "
       + "'from' (or after Last-Event-ID), then follows live until the job ends. Event names: step, eval, state, "
       + "checkpoint, published; then 'end' (or 'error' with an error body). Ids are the event sequence numbers.")
+  @APIResponse(responseCode = "200", description = "A text/event-stream; each event's data is a JobEventJson.",
+      content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @QueryParam("from") Long from,
       @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
     long start = from == null ? 0 : from;

@@ -36,7 +36,7 @@ public class ModelResource {
   }
 
   @GET
-  @Operation(summary = "Which model the runtime has loaded, its fingerprint and limits")
+  @Operation(operationId = "getModelInfo", summary = "Which model the runtime has loaded, its fingerprint and limits")
   public ModelJson model() {
     return ModelJson.of(backends.runtime(s -> s.getModelInfo(GetModelInfoRequest.getDefaultInstance())));
   }

@@ -40,8 +40,12 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
@@ -62,7 +66,7 @@ public class PromptsResource {
   GatewayConfig config;
 
   @GET
-  @Operation(summary = "List prompts", description = "Optionally only those of one task.")
+  @Operation(operationId = "listPrompts", summary = "List prompts", description = "Optionally only those of one task.")
   public Page<PromptJson> list(@BeanParam PageParams page, @QueryParam("task") String task) {
     var r = backends.registry(s -> s.listPrompts(ListPromptsRequest.newBuilder()
         .setPage(page.toProto(config.limits().maxPageSize())).setTask(Protos.orEmpty(task)).build()));
@@ -72,7 +76,12 @@ public class PromptsResource {
   @POST
   @ResponseStatus(201)
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Create a prompt", description = "Needs the trainer role. The owner defaults to the caller.")
+  @Operation(operationId = "createPrompt",
+      summary = "Create a prompt", description = "Needs the trainer role. The owner defaults to the caller.")
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "409", ref = "Conflict")
+  @APIResponse(responseCode = "201", description = "Created",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PromptJson.class)))
   public PromptJson create(CreatePrompt body) {
     if (body == null || body.name() == null || body.name().isBlank()) {
       throw ApiError.invalidField("name", "Field 'name' is required (1-128 of [A-Za-z0-9._-]).");
@@ -84,14 +93,18 @@ public class PromptsResource {
 
   @GET
   @Path("{name}")
-  @Operation(summary = "Get a prompt")
+  @Operation(operationId = "getPrompt", summary = "Get a prompt")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public PromptJson get(@PathParam("name") String name) {
     return PromptJson.of(backends.registry(s -> s.getPrompt(GetPromptRequest.newBuilder().setName(name).build())));
   }
 
   @GET
   @Path("{name}/versions")
-  @Operation(summary = "List a prompt's versions, newest first")
+  @Operation(operationId = "listPromptVersions", summary = "List a prompt's versions, newest first")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public Page<VersionJson> versions(@PathParam("name") String name, @BeanParam PageParams page,
       @QueryParam("include_tensor") boolean includeTensor) {
     var r = backends.registry(s -> s.listVersions(ListVersionsRequest.newBuilder().setPromptName(name)
@@ -101,7 +114,9 @@ public class PromptsResource {
 
   @GET
   @Path("{name}/versions/{number}")
-  @Operation(summary = "Get one version of a prompt by its number")
+  @Operation(operationId = "getPromptVersion", summary = "Get one version of a prompt by its number")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public VersionJson version(@PathParam("name") String name, @PathParam("number") int number,
       @QueryParam("include_tensor") boolean includeTensor) {
     return VersionJson.of(backends.registry(s -> s.getVersion(GetVersionRequest.newBuilder()
@@ -114,8 +129,13 @@ public class PromptsResource {
   @Path("{name}/versions")
   @ResponseStatus(201)
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Publish a version by hand", description = "Needs the trainer role. The tensor is "
+  @Operation(operationId = "publishVersion",
+      summary = "Publish a version by hand", description = "Needs the trainer role. The tensor is "
       + "[length, d_model] float32, little-endian, base64.")
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "201", description = "Created",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = VersionJson.class)))
   public VersionJson publish(@PathParam("name") String name, PublishVersion body) {
     if (body == null || body.tensor() == null) {
       throw ApiError.invalidField("tensor", "Field 'tensor' is required: {shape: [length, d_model], dtype: "
@@ -148,7 +168,9 @@ public class PromptsResource {
 
   @GET
   @Path("{name}/environments")
-  @Operation(summary = "Which version each environment of a prompt points at")
+  @Operation(operationId = "listPromptEnvironments", summary = "Which version each environment of a prompt points at")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public List<AliasJson> aliases(@PathParam("name") String name) {
     return backends.registry(s -> s.listAliases(ListAliasesRequest.newBuilder().setPromptName(name).build()))
         .getAliasesList().stream().map(AliasJson::of).toList();
@@ -157,10 +179,15 @@ public class PromptsResource {
   @POST
   @Path("{name}/environments/{env}/promote")
   @RequiresRole(Role.OPERATOR)
-  @Operation(summary = "Point an environment at a version", description = "Needs the operator role; force (skip "
+  @Operation(operationId = "promoteVersion",
+      summary = "Point an environment at a version", description = "Needs the operator role; force (skip "
       + "the environment order and compatibility checks) needs admin. Audited. Asking for the version the "
       + "environment already holds is a no-op: 200 with changed=false and no event (nothing moved, nothing "
       + "audited).")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
   public PromotionJson promote(@PathParam("name") String name, @PathParam("env") String env, Promote body) {
     if (body == null || (body.versionId() == null) == (body.version() == null)) {
       throw ApiError.invalidField("version", "Give exactly one of 'version' (the number, e.g. 3) or 'version_id'.");
@@ -185,8 +212,13 @@ public class PromptsResource {
   @POST
   @Path("{name}/environments/{env}/rollback")
   @RequiresRole(Role.OPERATOR)
-  @Operation(summary = "Point an environment back at its previous version", description = "Needs the operator "
+  @Operation(operationId = "rollbackEnvironment",
+      summary = "Point an environment back at its previous version", description = "Needs the operator "
       + "role. Audited; always moves the alias (changed=true with the event), or fails with NOTHING_TO_ROLL_BACK.")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "409", ref = "Conflict")
   public PromotionJson rollback(@PathParam("name") String name, @PathParam("env") String env, Rollback body) {
     RollbackRequest.Builder b = RollbackRequest.newBuilder().setPromptName(name).setEnvironment(env);
     if (body != null) {

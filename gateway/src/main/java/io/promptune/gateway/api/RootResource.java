@@ -12,6 +12,8 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirements;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** GET /v1: what this is and where to look next; GET /v1/whoami: the caller's key name and role. */
@@ -25,8 +27,11 @@ public class RootResource {
 
   @GET
   @Public
+  @SecurityRequirements // none: the document says so too
   @Produces(MediaType.APPLICATION_JSON)
-  @Operation(summary = "Service discovery (no key needed)")
+  @Operation(operationId = "getServiceInfo", summary = "Service discovery (no key needed)")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "406", ref = "NotAcceptable")
   public Map<String, String> root() {
     return Map.of("service", "promptune-gateway", "api", "v1", "openapi", "/q/openapi", "health", "/q/health",
         "console", "/console/");
@@ -37,7 +42,7 @@ public class RootResource {
   @GET
   @Path("whoami")
   @Produces(MediaType.APPLICATION_JSON)
-  @Operation(summary = "The name and role of the API key you sent")
+  @Operation(operationId = "whoAmI", summary = "The name and role of the API key you sent")
   public WhoAmI whoami() {
     return new WhoAmI(caller.identity().actor(), caller.identity().role().name().toLowerCase(Locale.ROOT));
   }

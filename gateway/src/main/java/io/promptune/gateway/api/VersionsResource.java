@@ -24,6 +24,8 @@ import jakarta.ws.rs.QueryParam;
 import java.io.IOException;
 import java.util.Base64;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** One version by reference: an id, {@code name:N} or {@code name@env}; its lineage; its PEFT export. */
@@ -48,7 +50,9 @@ public class VersionsResource {
 
   @GET
   @Path("{ref}")
-  @Operation(summary = "Get a version by id, name:N or name@env")
+  @Operation(operationId = "getVersion", summary = "Get a version by id, name:N or name@env")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public VersionJson get(@PathParam("ref") String ref, @QueryParam("include_tensor") boolean includeTensor) {
     return VersionJson.of(backends.registry(s -> s.getVersion(GetVersionRequest.newBuilder()
         .setVersion(selector(ref)).setOmitTensor(!includeTensor).build())));
@@ -56,8 +60,11 @@ public class VersionsResource {
 
   @GET
   @Path("{ref}/lineage")
-  @Operation(summary = "Walk a version's lineage", description = "direction: up (what it came from), down (what "
+  @Operation(operationId = "getVersionLineage",
+      summary = "Walk a version's lineage", description = "direction: up (what it came from), down (what "
       + "came from it) or both; max_depth 1-100 (default 10).")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public LineageJson lineage(@PathParam("ref") String ref, @QueryParam("direction") @DefaultValue("both")
       String direction, @QueryParam("max_depth") @DefaultValue("0") int maxDepth) {
     if (maxDepth < 0 || maxDepth > 100) {
@@ -69,11 +76,18 @@ public class VersionsResource {
   }
 
   /** A PEFT prompt-tuning adapter as JSON: the parsed adapter_config.json and the safetensors file in base64. */
-  public record PeftJson(JsonNode adapterConfig, String adapterModelSafetensorsBase64) {}
+  public record PeftJson(
+      @Schema(implementation = java.util.Map.class, description = "adapter_config.json, as PEFT reads it.")
+      JsonNode adapterConfig,
+      @Schema(description = "adapter_model.safetensors, base64.")
+      String adapterModelSafetensorsBase64) {}
 
   @GET
   @Path("{ref}/peft")
-  @Operation(summary = "Export a version in the Hugging Face PEFT prompt-tuning layout")
+  @Operation(operationId = "exportVersionPeft",
+      summary = "Export a version in the Hugging Face PEFT prompt-tuning layout")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public PeftJson peft(@PathParam("ref") String ref) throws IOException {
     var a = backends.registry(s -> s.exportPeft(ExportPeftRequest.newBuilder().setVersion(selector(ref)).build()));
     return new PeftJson(json.readTree(a.getAdapterConfigJson().toByteArray()),

@@ -28,6 +28,9 @@ public class AuthFilter {
   @Inject
   Caller caller;
 
+  @Inject
+  io.promptune.gateway.observability.GatewayMetrics metrics;
+
   @org.jboss.resteasy.reactive.server.ServerRequestFilter
   public void authenticate(ContainerRequestContext request, ResourceInfo resource) {
     Method method = resource.getResourceMethod();
@@ -41,6 +44,11 @@ public class AuthFilter {
     Authenticator.Result auth = authenticator.get().authenticateBearer(header);
     if (!auth.ok()) {
       events.failed(auth.failure());
+      metrics.authFailure(switch (auth.failure()) {
+        case MISSING_CREDENTIAL -> "missing_key";
+        case UNKNOWN_KEY -> "unknown_key";
+        case MALFORMED_HEADER -> "malformed_header";
+      });
       throw ApiError.unauthenticated(auth.failure() == Authenticator.Failure.MISSING_CREDENTIAL
           && !authenticator.get().keys().isEmpty()
           ? "Missing API key: send 'Authorization: Bearer <key>' (or 'X-API-Key: <key>')." : auth.message());
@@ -49,10 +57,12 @@ public class AuthFilter {
     caller.set(identity);
     Role needed = requiredRole(method);
     if (needed == null) {
+      metrics.authFailure("forbidden");
       throw ApiError.forbidden(request.getMethod() + " " + request.getUriInfo().getPath()
           + " (it declares no role, so nobody may call it)", Role.ADMIN, identity);
     }
     if (!identity.role().atLeast(needed)) {
+      metrics.authFailure("forbidden");
       throw ApiError.forbidden(request.getMethod() + " " + request.getUriInfo().getPath(), needed, identity);
     }
   }

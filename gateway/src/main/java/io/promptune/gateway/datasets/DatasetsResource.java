@@ -34,6 +34,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 import org.jboss.resteasy.reactive.RestForm;
@@ -62,7 +65,7 @@ public class DatasetsResource {
   GatewayConfig config;
 
   @GET
-  @Operation(summary = "List datasets")
+  @Operation(operationId = "listDatasets", summary = "List datasets")
   public Page<DatasetJson> list(@BeanParam PageParams page) {
     var r = backends.trainer(s -> s.listDatasets(ListDatasetsRequest.newBuilder()
         .setPage(page.toProto(config.limits().maxPageSize())).build()));
@@ -71,7 +74,9 @@ public class DatasetsResource {
 
   @GET
   @Path("{dataset}")
-  @Operation(summary = "Get a dataset by id or name")
+  @Operation(operationId = "getDataset", summary = "Get a dataset by id or name")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
   public DatasetJson get(@PathParam("dataset") String dataset) {
     return DatasetJson.of(backends.trainer(s -> s.getDataset(GetDatasetRequest.newBuilder().setDataset(dataset)
         .build())));
@@ -81,10 +86,14 @@ public class DatasetsResource {
   @Consumes(MediaType.WILDCARD)
   @ResponseStatus(201)
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Upload a dataset file as the request body", description = "Needs the trainer role. "
+  @Operation(operationId = "uploadDataset",
+      summary = "Upload a dataset file as the request body", description = "Needs the trainer role. "
       + "Query: name (required), format (jsonl, csv, tsv; else from the Content-Type), split (train or "
       + "validation; default train), description, validation_fraction, column_mapping (src:dst,src:dst). "
       + "Uploading the same content again returns the existing dataset.")
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "201", description = "Created", // (two methods, one operation: no scanned 200)
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DatasetJson.class)))
   public DatasetJson uploadBody(InputStream body, @QueryParam("name") String name,
       @QueryParam("format") String format, @QueryParam("split") String split,
       @QueryParam("description") String description, @QueryParam("validation_fraction") Float validationFraction,
@@ -99,9 +108,13 @@ public class DatasetsResource {
   @Consumes(MediaType.MULTIPART_FORM_DATA)
   @ResponseStatus(201)
   @RequiresRole(Role.TRAINER)
-  @Operation(summary = "Upload a dataset as multipart/form-data", description = "Needs the trainer role. Parts: "
+  @Operation(operationId = "uploadDataset",
+      summary = "Upload a dataset as multipart/form-data", description = "Needs the trainer role. Parts: "
       + "train (file, required), validation (file, optional), name, format, description, validation_fraction, "
       + "column_mapping.")
+  @APIResponse(responseCode = "403", ref = "Forbidden")
+  @APIResponse(responseCode = "201", description = "Created", // (two methods, one operation: no scanned 200)
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DatasetJson.class)))
   public DatasetJson uploadForm(@RestForm("name") String name, @RestForm("format") String format,
       @RestForm("description") String description, @RestForm("validation_fraction") Float validationFraction,
       @RestForm("column_mapping") String columnMapping, @RestForm("train") FileUpload train,

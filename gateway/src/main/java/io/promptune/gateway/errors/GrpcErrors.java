@@ -85,10 +85,10 @@ public final class GrpcErrors {
       case UNAUTHENTICATED -> 401;
       case RESOURCE_EXHAUSTED -> reason == ErrorReason.INPUT_TOO_LONG ? 413 : 429;
       // The resource's state forbids the call: 409 when the caller must change that state first (a job that has
-      // ended, an environment to promote through first, nothing to roll back to); 412 for other preconditions
-      // (e.g. a base-model mismatch).
+      // ended, an environment to promote through first, nothing to roll back to, an evaluation a promotion gate
+      // needs); 412 for other preconditions (e.g. a base-model mismatch, an ensemble where one prompt is needed).
       case FAILED_PRECONDITION -> switch (reason) {
-        case JOB_STATE, ENVIRONMENT_ORDER, NOTHING_TO_ROLL_BACK -> 409;
+        case JOB_STATE, ENVIRONMENT_ORDER, NOTHING_TO_ROLL_BACK, GATE_FAILED -> 409;
         default -> 412;
       };
       case UNAVAILABLE, CANCELLED -> 503;

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Inference with registry prompts: generate text, or score candidate targets (rank classification). */
@@ -62,8 +63,12 @@ public class InferenceResource {
 
   @POST
   @Path("generate")
-  @Operation(summary = "Generate text with one or more prompts", description = "Each input uses its own 'prompt' "
+  @Operation(operationId = "generate",
+      summary = "Generate text with one or more prompts", description = "Each input uses its own 'prompt' "
       + "or the request's; a bare name means name@" + "prod (promptune.gateway.default-environment).")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "429", ref = "TooManyRequests")
   public GenerateResponse generate(GenerateRequest body) {
     if (body == null) {
       throw ApiError.badRequest("The body must be {\"prompt\": \"name@prod\", \"inputs\": [\"...\"]}.");
@@ -95,9 +100,13 @@ public class InferenceResource {
 
   @POST
   @Path("score")
-  @Operation(summary = "Score candidate targets per input (rank classification)", description = "Each input uses "
+  @Operation(operationId = "score",
+      summary = "Score candidate targets per input (rank classification)", description = "Each input uses "
       + "its own 'prompt' and 'candidates' or the request's. The best candidate has the highest sum of "
       + "log-probabilities.")
+  @APIResponse(responseCode = "200") // the scanner adds the body schema
+  @APIResponse(responseCode = "404", ref = "NotFound")
+  @APIResponse(responseCode = "429", ref = "TooManyRequests")
   public ScoreResponse score(ScoreRequest body) {
     if (body == null) {
       throw ApiError.badRequest("The body must be {\"prompt\": \"name@prod\", \"candidates\": [\"positive\", "

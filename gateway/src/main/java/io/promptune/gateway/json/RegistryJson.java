@@ -74,7 +74,8 @@ public final class RegistryJson {
   public record VersionJson(String id, String promptName, int number, int length, int dModel, String sha256,
       String baseModelId, String baseModelFingerprint, String tokenizerFingerprint, String initMethod,
       String trainingJobId, Map<String, String> hyperparameters, Map<String, Double> metrics, String createdBy,
-      String createTime, List<EdgeJson> parents, TensorJson tensor) {
+      String createTime, List<EdgeJson> parents, TensorJson tensor, String kind,
+      QualityJson.EnsembleJson ensemble) {
 
     public static VersionJson of(PromptVersion v) {
       return new VersionJson(v.getId(), v.getPromptName(), v.getNumber(), v.getLength(), v.getDModel(),
@@ -82,7 +83,8 @@ public final class RegistryJson {
           str(v.getTokenizerFingerprint()), name(v.getInitMethod()), str(v.getTrainingJobId()),
           v.getHyperparametersMap(), v.getMetricsMap(), str(v.getCreatedBy()), time(v.getCreateTime()),
           v.getParentsList().stream().map(EdgeJson::of).toList(),
-          v.hasTensor() && v.getTensor().getShapeCount() > 0 ? TensorJson.of(v.getTensor()) : null);
+          v.hasTensor() && v.getTensor().getShapeCount() > 0 ? TensorJson.of(v.getTensor()) : null,
+          name(v.getKind()), v.hasEnsemble() ? QualityJson.EnsembleJson.of(v.getEnsemble()) : null);
     }
   }
 
@@ -126,12 +128,16 @@ public final class RegistryJson {
   public record Rollback(String expectedCurrentVersionId, String reason) {}
 
   public record AuditEventJson(long id, String action, String actor, String time, String promptName,
-      String environment, String fromVersionId, String toVersionId, String reason, boolean forced) {
+      String environment, String fromVersionId, String toVersionId, String reason, boolean forced,
+      @Schema(description = "Promotions: every gate checked; a forced promotion keeps the gates it skipped with "
+          + "`passed: false`.") List<QualityJson.GateCheckJson> gateChecks,
+      @Schema(description = "Gate edits: the gate as set, or as it was before deletion.") QualityJson.GateJson gate) {
 
     public static AuditEventJson of(AuditEvent e) {
       return new AuditEventJson(e.getId(), name(e.getAction()), str(e.getActor()), Protos.time(e.getTime()),
           str(e.getPromptName()), str(e.getEnvironment()), str(e.getFromVersionId()), str(e.getToVersionId()),
-          str(e.getReason()), e.getForced());
+          str(e.getReason()), e.getForced(), e.getGateChecksList().stream().map(QualityJson.GateCheckJson::of)
+              .toList(), e.hasGate() ? QualityJson.GateJson.of(e.getGate()) : null);
     }
   }
 

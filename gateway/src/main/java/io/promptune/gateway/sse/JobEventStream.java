@@ -48,9 +48,12 @@ public class JobEventStream {
   @Inject
   io.promptune.gateway.GatewayConfig config;
 
+  @Inject
+  io.promptune.gateway.observability.GatewayMetrics metrics;
+
   public Multi<OutboundSseEvent> watch(CallerIdentity who, String jobId, long fromSequence, Sse sse) {
     WatchJobRequest request = WatchJobRequest.newBuilder().setJobId(jobId).setFromSequence(fromSequence).build();
-    return Multi.createFrom().emitter(em -> {
+    return metrics.trackSse(Multi.createFrom().emitter(em -> {
       long every = config.sseKeepAlive().toMillis();
       var keepAlive = TIMER.scheduleAtFixedRate(() -> em.emit(sse.newEventBuilder().comment("keep-alive").build()),
           every, every, TimeUnit.MILLISECONDS);
@@ -84,7 +87,7 @@ public class JobEventStream {
           emitTerminal(em, sse, "end", write(Map.of("job_id", jobId)));
         }
       });
-    });
+    }));
   }
 
   private static void emitTerminal(MultiEmitter<? super OutboundSseEvent> em, Sse sse, String name, String data) {

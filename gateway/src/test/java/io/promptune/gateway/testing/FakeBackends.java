@@ -35,6 +35,10 @@ public class FakeBackends implements QuarkusTestResourceLifecycleManager {
   public static final AtomicReference<String> LAST_AUTHORIZATION = new AtomicReference<>();
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  /** The W3C traceparent header of the last call any fake backend received (null if none). */
+  public static final AtomicReference<String> LAST_TRACEPARENT = new AtomicReference<>();
+  private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent",
+      Metadata.ASCII_STRING_MARSHALLER);
 
   public static final FakeRegistry REGISTRY = new FakeRegistry();
   public static final FakeTrainer TRAINER = new FakeTrainer();
@@ -80,6 +84,7 @@ public class FakeBackends implements QuarkusTestResourceLifecycleManager {
               CallerIdentity.Role.parse(headers.get(CallerIdentity.ROLE_KEY))));
           LAST_AUTHORIZATION.set(headers.get(AUTHORIZATION));
         }
+        LAST_TRACEPARENT.set(headers.get(TRACEPARENT));
         return Contexts.interceptCall(io.grpc.Context.current(), call, headers, next);
       }
     };

@@ -42,6 +42,37 @@ public class FakeRegistry extends PromptRegistryGrpc.PromptRegistryImplBase {
   public static final String V2 = "22222222-2222-2222-2222-222222222222";
 
   public final AtomicReference<PromoteRequest> lastPromote = new AtomicReference<>();
+  public final AtomicReference<io.promptune.api.v1.CreateEnsembleRequest> lastEnsemble = new AtomicReference<>();
+  public final AtomicReference<io.promptune.api.v1.SetPromotionGateRequest> lastGate = new AtomicReference<>();
+
+  /** Answers an ensemble version 3 of the prompt with one member per selector (numbered 1, 2, ...). */
+  @Override
+  public void createEnsemble(io.promptune.api.v1.CreateEnsembleRequest request, StreamObserver<PromptVersion> out) {
+    lastEnsemble.set(request);
+    var e = io.promptune.api.v1.Ensemble.newBuilder().setRule(request.getRule());
+    for (int i = 0; i < request.getMembersCount(); i++) {
+      e.addMembers(io.promptune.api.v1.EnsembleMember.newBuilder().setVersionId(i == 0 ? V1 : V2)
+          .setPromptName("sentiment").setNumber(i + 1).setLength(20 + i).setDModel(64).setSha256("ab"));
+    }
+    out.onNext(PromptVersion.newBuilder().setId("33333333-3333-3333-3333-333333333333")
+        .setPromptName(request.getPromptName()).setNumber(3).setDModel(64).setSha256("cd")
+        .setKind(io.promptune.api.v1.VersionKind.ENSEMBLE).setEnsemble(e).build());
+    out.onCompleted();
+  }
+
+  /** Echoes the gate with an audit event. */
+  @Override
+  public void setPromotionGate(io.promptune.api.v1.SetPromotionGateRequest request,
+      StreamObserver<io.promptune.api.v1.SetPromotionGateResponse> out) {
+    lastGate.set(request);
+    var gate = request.getGate().toBuilder().setUpdatedBy("test-admin").build();
+    out.onNext(io.promptune.api.v1.SetPromotionGateResponse.newBuilder().setGate(gate)
+        .setEvent(AuditEvent.newBuilder().setId(7).setAction(AuditAction.SET_PROMOTION_GATE).setActor("test-admin")
+            .setEnvironment(gate.getEnvironment()).setPromptName(gate.getPromptName()).setGate(gate)
+            .setReason(request.getReason()))
+        .build());
+    out.onCompleted();
+  }
 
   static Prompt prompt() {
     return Prompt.newBuilder().setName("sentiment").setTask("sentiment").setOwner("alice").setLatestVersion(2)

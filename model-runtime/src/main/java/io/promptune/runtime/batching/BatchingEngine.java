@@ -37,6 +37,7 @@ public final class BatchingEngine implements AutoCloseable {
   private final MicroBatcher<FbJob> fb;
   private final MicroBatcher<ScoreJob> score;
   private final MicroBatcher<GenJob> gen;
+  private volatile BatchObserver observer = BatchObserver.NONE;
 
   public BatchingEngine(T5Engine engine, boolean enabled, Duration window, long maxTokens) {
     this.engine = engine;
@@ -49,6 +50,16 @@ public final class BatchingEngine implements AutoCloseable {
 
   public T5Engine engine() {
     return engine;
+  }
+
+  /** Who hears about every engine call (metrics); {@link BatchObserver#NONE} by default. */
+  public void observe(BatchObserver o) {
+    this.observer = o == null ? BatchObserver.NONE : o;
+  }
+
+  private static long[] waits(List<? extends BaseJob<?>> jobs) {
+    long now = System.nanoTime();
+    return jobs.stream().mapToLong(j -> now - j.submitted).toArray();
   }
 
   /**
@@ -147,7 +158,9 @@ public final class BatchingEngine implements AutoCloseable {
         examples.add(e.promptIndex() < 0 ? e : new Example(e.inputIds(), e.targetIds(), e.promptIndex() + offset));
       }
     }
+    long[] waits = waits(jobs);
     ForwardBackwardResult r = engine.forwardBackward(prompts, examples, weights, jobs.get(0).grads);
+    observer.onBatch(BatchStats.forwardBackward(engine.spec(), waits, prompts, examples, jobs.get(0).grads));
     int e0 = 0;
     int p0 = 0;
     for (FbJob j : jobs) {
@@ -217,7 +230,9 @@ public final class BatchingEngine implements AutoCloseable {
         queries.add(q.promptIndex() < 0 ? q : new ScoreQuery(q.inputIds(), q.candidates(), q.promptIndex() + offset));
       }
     }
+    long[] waits = waits(jobs);
     List<CandidateScores> r = engine.score(prompts, queries);
+    observer.onBatch(BatchStats.score(engine.spec(), waits, prompts, queries));
     int q0 = 0;
     for (ScoreJob j : jobs) {
       j.result.complete(List.copyOf(r.subList(q0, q0 + j.queries.size())));
@@ -273,7 +288,9 @@ public final class BatchingEngine implements AutoCloseable {
       }
     }
     GenKey k = jobs.get(0).key;
+    long[] waits = waits(jobs);
     List<GenerationResult> r = engine.generate(prompts, queries, k.maxNewTokens(), k.numBeams(), k.lengthPenalty());
+    observer.onBatch(BatchStats.generate(engine.spec(), waits, prompts, queries, r, k.numBeams()));
     int q0 = 0;
     for (GenJob j : jobs) {
       j.result.complete(List.copyOf(r.subList(q0, q0 + j.queries.size())));
@@ -285,6 +302,7 @@ public final class BatchingEngine implements AutoCloseable {
 
   private abstract static class BaseJob<R> implements MicroBatcher.Job {
     final CompletableFuture<R> result = new CompletableFuture<>();
+    final long submitted = System.nanoTime();
 
     @Override
     public void fail(Throwable error) {

@@ -35,6 +35,7 @@ import io.promptune.runtime.source.ModelLocator;
 import io.promptune.runtime.tokenizer.ByteTokenizer;
 import io.promptune.runtime.tokenizer.Tokenizers;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -61,12 +62,20 @@ import java.util.function.Supplier;
 public final class RuntimeBenchmark {
 
   private final Map<String, String> args;
+  private final PrintStream out;
 
-  private RuntimeBenchmark(Map<String, String> args) {
+  private RuntimeBenchmark(Map<String, String> args, PrintStream out) {
     this.args = args;
+    this.out = out;
   }
 
   public static void main(String[] argv) throws Exception {
+    run(argv, System.out);
+    System.exit(0); // gRPC's and DJL's threads would otherwise keep the JVM alive
+  }
+
+  /** The benchmark with {@code --key=value} arguments, reporting on {@code out}: {@link #main} without the exit. */
+  public static void run(String[] argv, PrintStream out) throws Exception {
     Map<String, String> a = new HashMap<>();
     for (String s : argv) {
       if (!s.startsWith("--")) {
@@ -75,8 +84,7 @@ public final class RuntimeBenchmark {
       int eq = s.indexOf('=');
       a.put(eq < 0 ? s.substring(2) : s.substring(2, eq), eq < 0 ? "true" : s.substring(eq + 1));
     }
-    new RuntimeBenchmark(a).run();
-    System.exit(0);
+    new RuntimeBenchmark(a, out).run();
   }
 
   private int intArg(String key, int dflt) {
@@ -95,8 +103,8 @@ public final class RuntimeBenchmark {
     int threads = intArg("threads", 0);
     Path cache = Path.of(args.getOrDefault("cache-dir", ModelLocator.defaultCacheRoot().toString()));
 
-    System.out.println("== Promptune model-runtime benchmark ==");
-    System.out.println("machine: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
+    out.println("== Promptune model-runtime benchmark ==");
+    out.println("machine: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores visible; JVM " + Runtime.version() + "; OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY"));
     ModelLocator.LocatedModel located = new ModelLocator(cache, URI.create("https://huggingface.co"),
         Boolean.parseBoolean(args.getOrDefault("offline", "false")), System.getenv("HF_TOKEN"))
@@ -112,11 +120,11 @@ public final class RuntimeBenchmark {
     try (DjlT5Engine engine = DjlT5Engine.fromCheckpoint(ckpt, tokenizer,
         options.withModelId(ckpt.config().modelIdHint()))) {
       var spec = engine.spec();
-      System.out.printf("model: %s (d_model %d, %d+%d layers, %d heads, d_ff %d, vocab %d); PyTorch intra-op threads "
+      out.printf("model: %s (d_model %d, %d+%d layers, %d heads, d_ff %d, vocab %d); PyTorch intra-op threads "
               + "%d, inter-op %d%n", engine.modelId(), spec.dModel(), spec.numLayers(), spec.numDecoderLayers(),
           spec.numHeads(), spec.dFf(), spec.vocabSize(), DjlEnvironment.intraOpThreads(),
           DjlEnvironment.interOpThreads());
-      System.out.printf("shape: batch %d, input %d tokens, prompt %d rows, target %d tokens; warm-up %d, %d rounds%n",
+      out.printf("shape: batch %d, input %d tokens, prompt %d rows, target %d tokens; warm-up %d, %d rounds%n",
           batch, input, promptLen, target, warmup, iters);
 
       SplittableRandom r = new SplittableRandom(7);
@@ -181,39 +189,39 @@ public final class RuntimeBenchmark {
       int tokens = batch * (promptLen + input + target);
       double peak = 2.0 * 2048 * 2048 * 2048 / 1e9 / (best(t.get("matmul")) / 1e3);
       double peakMedian = 2.0 * 2048 * 2048 * 2048 / 1e9 / (median(t.get("matmul")) / 1e3);
-      System.out.println();
-      System.out.printf("matmul FLOPs per step (2mnk; forward + backward to the prompt, no weight gradients):%n");
-      System.out.printf("  (per encoder layer 8·N·d·inner + 4·N·d·d_ff + 4·B·Le²·inner, N = B·Le; see FlopCount)%n");
-      System.out.printf("  forward  %.2f GFLOP = encoder %.2f + decoder %.2f (incl. cross k/v %.2f) + LM head %.2f%n",
+      out.println();
+      out.printf("matmul FLOPs per step (2mnk; forward + backward to the prompt, no weight gradients):%n");
+      out.printf("  (per encoder layer 8·N·d·inner + 4·N·d·d_ff + 4·B·Le²·inner, N = B·Le; see FlopCount)%n");
+      out.printf("  forward  %.2f GFLOP = encoder %.2f + decoder %.2f (incl. cross k/v %.2f) + LM head %.2f%n",
           flops.forward() / 1e9, flops.encoderForward() / 1e9, flops.decoderForward() / 1e9,
           spec.numDecoderLayers() * 4.0 * batch * (promptLen + input) * spec.dModel() * spec.numHeads() * spec.dKv()
               / 1e9, flops.headForward() / 1e9);
-      System.out.printf("  backward %.2f GFLOP = encoder %.2f + decoder %.2f + LM head %.2f%n", flops.backward() / 1e9,
+      out.printf("  backward %.2f GFLOP = encoder %.2f + decoder %.2f + LM head %.2f%n", flops.backward() / 1e9,
           flops.encoderBackward() / 1e9, flops.decoderBackward() / 1e9, flops.headBackward() / 1e9);
-      System.out.printf("  total    %.2f GFLOP per step%n", flops.total() / 1e9);
-      System.out.println();
-      System.out.printf("%-44s %10s %10s %12s %10s%n", "case (ms: median / best of " + iters + ")", "median",
+      out.printf("  total    %.2f GFLOP per step%n", flops.total() / 1e9);
+      out.println();
+      out.printf("%-44s %10s %10s %12s %10s%n", "case (ms: median / best of " + iters + ")", "median",
           "best", "GFLOP/s med", "% of peak");
-      System.out.printf("%-44s %10.1f %10.1f %12.1f %10s%n", "fp32 matmul 2048x2048 (peak = best)",
+      out.printf("%-44s %10.1f %10.1f %12.1f %10s%n", "fp32 matmul 2048x2048 (peak = best)",
           median(t.get("matmul")), best(t.get("matmul")), peakMedian, "");
       row("ForwardBackward, 1 prompt", t.get("fb1"), flops.total(), peak);
       row("ForwardBackward, " + batch + " distinct prompts", t.get("fb8"), flops.total(), peak);
       row("forward only (loss), 1 prompt", t.get("fwd"), flops.forward(), peak);
       row("ForwardBackward via service, in-process", t.get("service"), flops.total(), peak);
       row("ForwardBackward via service, gRPC loopback", t.get("grpc"), flops.total(), peak);
-      System.out.println();
-      System.out.printf("peak %.1f GFLOP/s; ForwardBackward step at best %.1f%% / median %.1f%% of it%n", peak,
+      out.println();
+      out.printf("peak %.1f GFLOP/s; ForwardBackward step at best %.1f%% / median %.1f%% of it%n", peak,
           100 * flops.total() / 1e9 / (best(t.get("fb1")) / 1e3) / peak,
           100 * flops.total() / 1e9 / (median(t.get("fb1")) / 1e3) / peak);
-      System.out.printf("tokens/s (batch x (prompt + input + target) = %d tokens per step): %.0f median, %.0f best%n",
+      out.printf("tokens/s (batch x (prompt + input + target) = %d tokens per step): %.0f median, %.0f best%n",
           tokens, tokens / (median(t.get("fb1")) / 1e3), tokens / (best(t.get("fb1")) / 1e3));
-      System.out.printf("%d distinct prompts / 1 prompt: %.3f (median), %.3f (best)%n", batch,
+      out.printf("%d distinct prompts / 1 prompt: %.3f (median), %.3f (best)%n", batch,
           median(t.get("fb8")) / median(t.get("fb1")), best(t.get("fb8")) / best(t.get("fb1")));
-      System.out.printf("service in-process / engine: %.3f; gRPC / in-process: %.3f (median), %.3f (best); request"
+      out.printf("service in-process / engine: %.3f; gRPC / in-process: %.3f (median), %.3f (best); request"
               + " %d KiB, response %d KiB%n", median(t.get("service")) / median(t.get("fb1")),
           median(t.get("grpc")) / median(t.get("service")), best(t.get("grpc")) / best(t.get("service")),
           req.getSerializedSize() >> 10, responseKiB);
-      System.out.printf("Generate greedy, %d inputs x up to %d new tokens: %.0f ms median, %d tokens, %.0f tokens/s;"
+      out.printf("Generate greedy, %d inputs x up to %d new tokens: %.0f ms median, %d tokens, %.0f tokens/s;"
               + " beam 4: %.0f ms, %.0f tokens/s%n", queries.size(), genTokens, median(t.get("greedy")), generated[0],
           generated[0] / (median(t.get("greedy")) / 1e3), median(t.get("beam4")),
           batch * genTokens / (median(t.get("beam4")) / 1e3));
@@ -274,9 +282,9 @@ public final class RuntimeBenchmark {
     return t;
   }
 
-  private static void row(String name, double[] ms, double flops, double peak) {
+  private void row(String name, double[] ms, double flops, double peak) {
     double gf = flops / 1e9 / (median(ms) / 1e3);
-    System.out.printf("%-44s %10.1f %10.1f %12.1f %9.0f%%%n", name, median(ms), best(ms), gf, 100 * gf / peak);
+    out.printf("%-44s %10.1f %10.1f %12.1f %9.0f%%%n", name, median(ms), best(ms), gf, 100 * gf / peak);
   }
 
   private static double median(double[] ms) {
@@ -289,19 +297,19 @@ public final class RuntimeBenchmark {
     return Arrays.stream(ms).min().orElseThrow();
   }
 
-  private static void profile(DjlT5Engine engine, List<SoftPrompt> prompts, List<Example> examples, Path out)
+  private void profile(DjlT5Engine engine, List<SoftPrompt> prompts, List<Example> examples, Path trace)
       throws IOException {
     JniUtils.startProfile(false, true, false);
     long t0 = System.nanoTime();
     engine.forwardBackward(prompts, examples, null, true);
     double ms = (System.nanoTime() - t0) / 1e6;
-    JniUtils.stopProfile(out.toString());
-    List<TraceSummary.Op> ops = TraceSummary.selfTimes(out);
+    JniUtils.stopProfile(trace.toString());
+    List<TraceSummary.Op> ops = TraceSummary.selfTimes(trace);
     double total = ops.stream().mapToDouble(TraceSummary.Op::selfMs).sum();
-    System.out.printf("%nprofile of one ForwardBackward step (%.0f ms wall, %.0f ms op self time; trace %s):%n", ms,
-        total, out);
+    out.printf("%nprofile of one ForwardBackward step (%.0f ms wall, %.0f ms op self time; trace %s):%n", ms,
+        total, trace);
     for (TraceSummary.Op op : ops.subList(0, Math.min(15, ops.size()))) {
-      System.out.printf("  %-40s %8.1f ms  %5.1f %%  %5d calls%n", op.name(), op.selfMs(), 100 * op.selfMs() / total,
+      out.printf("  %-40s %8.1f ms  %5.1f %%  %5d calls%n", op.name(), op.selfMs(), 100 * op.selfMs() / total,
           op.calls());
     }
   }

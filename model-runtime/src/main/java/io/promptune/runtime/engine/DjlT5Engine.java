@@ -11,7 +11,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.promptune.runtime.load.T5Checkpoint;
 import io.promptune.runtime.load.T5Config;
-import io.promptune.runtime.model.DecoderState;
 import io.promptune.runtime.model.DjlEnvironment;
 import io.promptune.runtime.model.EncoderInputs;
 import io.promptune.runtime.model.EncoderOutput;
@@ -61,6 +60,9 @@ public final class DjlT5Engine implements T5Engine {
   private final String fingerprint;
   private final String modelId;
   private final DataType dtype;
+  private final RequestValidator validator;
+  private final GreedySearch greedySearch;
+  private final BeamSearch beamSearch;
   private final ReentrantLock lock = new ReentrantLock(true);
   private volatile boolean closed;
 
@@ -76,6 +78,9 @@ public final class DjlT5Engine implements T5Engine {
     this.fingerprint = fingerprint;
     this.modelId = modelId;
     this.dtype = model.dtype();
+    this.validator = new RequestValidator(config);
+    this.greedySearch = new GreedySearch(model);
+    this.beamSearch = new BeamSearch(model);
   }
 
   /**
@@ -230,33 +235,12 @@ public final class DjlT5Engine implements T5Engine {
 
   private ForwardTrace run(List<SoftPrompt> prompts, List<Example> examples, float[] lossWeights,
       boolean computeGradients, boolean trace) {
-    validatePrompts(prompts);
-    if (examples == null || examples.isEmpty()) {
-      throw new IllegalArgumentException("forwardBackward needs at least one example");
-    }
+    RequestValidator.TeacherForcedBatch batch = validator.examples(prompts, examples, lossWeights);
     int b = examples.size();
-    if (lossWeights != null && lossWeights.length != b) {
-      throw new IllegalArgumentException(
-          "lossWeights has " + lossWeights.length + " entries for " + b + " examples");
-    }
-    int[][] inputs = new int[b][];
-    int[][] targets = new int[b][];
-    int[] promptIndex = new int[b];
-    int numTokens = 0;
-    for (int e = 0; e < b; e++) {
-      Example ex = examples.get(e);
-      if (ex == null) {
-        throw new IllegalArgumentException("example " + e + " is null");
-      }
-      inputs[e] = checkIds(ex.inputIds(), "example " + e + " inputIds");
-      targets[e] = checkIds(ex.targetIds(), "example " + e + " targetIds");
-      promptIndex[e] = checkPromptIndex(ex.promptIndex(), prompts, "example " + e);
-      checkEncoderLength(inputs[e], promptIndex[e], prompts, "example " + e);
-      numTokens += targets[e].length;
-      if (lossWeights != null && !Float.isFinite(lossWeights[e])) {
-        throw new IllegalArgumentException("lossWeights[" + e + "] is not finite");
-      }
-    }
+    int[][] inputs = batch.rows().inputIds();
+    int[][] targets = batch.targets();
+    int[] promptIndex = batch.rows().promptIndex();
+    int numTokens = batch.numTokens();
     double[] w = new double[b];
     for (int e = 0; e < b; e++) {
       w[e] = lossWeights != null ? lossWeights[e] : numTokens == 0 ? 0.0 : 1.0 / numTokens;
@@ -353,36 +337,24 @@ public final class DjlT5Engine implements T5Engine {
 
   @Override
   public List<CandidateScores> score(List<SoftPrompt> prompts, List<ScoreQuery> queries) {
-    validatePrompts(prompts);
-    if (queries == null) {
-      throw new IllegalArgumentException("queries is null");
-    }
+    RequestValidator.ScoreBatch batch = validator.scoreQueries(prompts, queries);
     int q = queries.size();
-    int[][] inputs = new int[q][];
-    int[] promptIndex = new int[q];
-    List<int[]>[] cands = listArray(q);
+    int[][] inputs = batch.rows().inputIds();
+    int[] promptIndex = batch.rows().promptIndex();
+    List<List<int[]>> cands = batch.candidates();
     int maxT = 1;
-    for (int i = 0; i < q; i++) {
-      ScoreQuery sq = queries.get(i);
-      if (sq == null || sq.candidates() == null) {
-        throw new IllegalArgumentException("query " + i + " or its candidates is null");
-      }
-      inputs[i] = checkIds(sq.inputIds(), "query " + i + " inputIds");
-      promptIndex[i] = checkPromptIndex(sq.promptIndex(), prompts, "query " + i);
-      checkEncoderLength(inputs[i], promptIndex[i], prompts, "query " + i);
-      for (int c = 0; c < sq.candidates().size(); c++) {
-        int[] ids = checkIds(sq.candidates().get(c), "query " + i + " candidate " + c);
-        cands[i].add(ids);
+    for (List<int[]> c : cands) {
+      for (int[] ids : c) {
         maxT = Math.max(maxT, ids.length);
       }
     }
     double[][] sums = new double[q][];
     int[][] counts = new int[q][];
     for (int i = 0; i < q; i++) {
-      sums[i] = new double[cands[i].size()];
-      counts[i] = new int[cands[i].size()];
-      for (int c = 0; c < cands[i].size(); c++) {
-        counts[i][c] = cands[i].get(c).length;
+      sums[i] = new double[cands.get(i).size()];
+      counts[i] = new int[cands.get(i).size()];
+      for (int c = 0; c < cands.get(i).size(); c++) {
+        counts[i][c] = cands.get(i).get(c).length;
       }
     }
     // chunks of queries (with candidates) whose logits fit the budget
@@ -392,16 +364,16 @@ public final class DjlT5Engine implements T5Engine {
     lock.lock();
     try {
       for (int i = 0; i < q; i++) {
-        if (cands[i].isEmpty()) {
+        if (cands.get(i).isEmpty()) {
           continue;
         }
-        if (!chunk.isEmpty() && rows + cands[i].size() > rowBudget) {
+        if (!chunk.isEmpty() && rows + cands.get(i).size() > rowBudget) {
           scoreChunk(prompts, chunk, inputs, promptIndex, cands, sums);
           chunk.clear();
           rows = 0;
         }
         chunk.add(i);
-        rows += cands[i].size();
+        rows += cands.get(i).size();
       }
       if (!chunk.isEmpty()) {
         scoreChunk(prompts, chunk, inputs, promptIndex, cands, sums);
@@ -417,22 +389,22 @@ public final class DjlT5Engine implements T5Engine {
   }
 
   private void scoreChunk(List<SoftPrompt> prompts, List<Integer> chunk, int[][] inputs, int[] promptIndex,
-      List<int[]>[] cands, double[][] sums) {
+      List<List<int[]>> cands, double[][] sums) {
     int e = chunk.size();
     int[][] in = new int[e][];
     int[] pi = new int[e];
-    int groups = cands[chunk.get(0)].size();
+    int groups = cands.get(chunk.get(0)).size();
     int n = 0;
     int t = 1;
     for (int k = 0; k < e; k++) {
       int qi = chunk.get(k);
       in[k] = inputs[qi];
       pi[k] = promptIndex[qi];
-      if (cands[qi].size() != groups) {
+      if (cands.get(qi).size() != groups) {
         groups = -1;
       }
-      n += cands[qi].size();
-      for (int[] c : cands[qi]) {
+      n += cands.get(qi).size();
+      for (int[] c : cands.get(qi)) {
         t = Math.max(t, c.length);
       }
     }
@@ -447,7 +419,7 @@ public final class DjlT5Engine implements T5Engine {
         long[] rowOf = new long[n];
         int r = 0;
         for (int k = 0; k < e; k++) {
-          for (int c = 0; c < cands[chunk.get(k)].size(); c++) {
+          for (int c = 0; c < cands.get(chunk.get(k)).size(); c++) {
             rowOf[r++] = k;
           }
         }
@@ -466,7 +438,7 @@ public final class DjlT5Engine implements T5Engine {
       double[] valid = new double[n * t];
       int r = 0;
       for (int qi : chunk) {
-        for (int[] c : cands[qi]) {
+        for (int[] c : cands.get(qi)) {
           for (int j = 0; j < t; j++) {
             int at = r * t + j;
             decIds[at] = j == 0 ? config.decoderStartTokenId() : j - 1 < c.length ? c[j - 1] : config.padTokenId();
@@ -484,7 +456,7 @@ public final class DjlT5Engine implements T5Engine {
       double[] rowSum = Ops.toDoubles(logp.mul(Ops.doubles(m, valid, new Shape(n, t), dtype)).sum(new int[] {1}));
       r = 0;
       for (int qi : chunk) {
-        for (int c = 0; c < cands[qi].size(); c++) {
+        for (int c = 0; c < cands.get(qi).size(); c++) {
           sums[qi][c] = rowSum[r++];
         }
       }
@@ -503,31 +475,11 @@ public final class DjlT5Engine implements T5Engine {
     return generate(prompts, queries, maxNewTokens, numBeams, lengthPenalty, null);
   }
 
-  /** {@link #generate} with an observer of greedy steps' logits (diagnostics; ignored for beam search). */
-  public List<GenerationResult> generate(List<SoftPrompt> prompts, List<GenerateQuery> queries, int maxNewTokens,
+  /** {@link #generate} with an observer of greedy steps' logits (ignored by beam search); for the golden tests. */
+  List<GenerationResult> generate(List<SoftPrompt> prompts, List<GenerateQuery> queries, int maxNewTokens,
       int numBeams, float lengthPenalty, StepObserver observer) {
-    validatePrompts(prompts);
-    if (queries == null) {
-      throw new IllegalArgumentException("queries is null");
-    }
-    if (maxNewTokens < 0) {
-      throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
-    }
-    if (!Float.isFinite(lengthPenalty)) {
-      throw new IllegalArgumentException("lengthPenalty must be finite");
-    }
+    RequestValidator.EncoderRows rows = validator.generateQueries(prompts, queries, maxNewTokens, lengthPenalty);
     int q = queries.size();
-    int[][] inputs = new int[q][];
-    int[] promptIndex = new int[q];
-    for (int i = 0; i < q; i++) {
-      GenerateQuery gq = queries.get(i);
-      if (gq == null) {
-        throw new IllegalArgumentException("query " + i + " is null");
-      }
-      inputs[i] = checkIds(gq.inputIds(), "query " + i + " inputIds");
-      promptIndex[i] = checkPromptIndex(gq.promptIndex(), prompts, "query " + i);
-      checkEncoderLength(inputs[i], promptIndex[i], prompts, "query " + i);
-    }
     if (q == 0) {
       return List.of();
     }
@@ -539,250 +491,24 @@ public final class DjlT5Engine implements T5Engine {
       return List.copyOf(empty);
     }
     lock.lock();
-    try {
-      return numBeams <= 1 ? greedy(prompts, inputs, promptIndex, maxNewTokens, observer)
-          : beamSearch(prompts, inputs, promptIndex, maxNewTokens, numBeams, lengthPenalty);
+    try (NDManager m = callManager()) {
+      JniUtils.setGradMode(false);
+      List<NDArray> p = promptArrays(m, prompts, usedPrompts(rows.promptIndex(), prompts.size()));
+      EncoderInputs ei = EncoderInputs.build(model, m, p, rows.inputIds(), rows.promptIndex());
+      EncoderOutput enc = model.encode(ei.embeds(), ei.additiveMask(), null);
+      return numBeams <= 1 ? greedySearch.decode(m, enc, q, maxNewTokens, observer)
+          : beamSearch.decode(m, enc, q, maxNewTokens, numBeams, lengthPenalty);
     } finally {
       lock.unlock();
     }
-  }
-
-  /** Beam search even for {@code numBeams == 1} (tests compare it with greedy). */
-  List<GenerationResult> beamSearchForTest(List<SoftPrompt> prompts, List<GenerateQuery> queries, int maxNewTokens,
-      int numBeams, float lengthPenalty) {
-    int q = queries.size();
-    int[][] inputs = new int[q][];
-    int[] promptIndex = new int[q];
-    for (int i = 0; i < q; i++) {
-      inputs[i] = queries.get(i).inputIds();
-      promptIndex[i] = queries.get(i).promptIndex();
-    }
-    lock.lock();
-    try {
-      return beamSearch(prompts, inputs, promptIndex, maxNewTokens, numBeams, lengthPenalty);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private List<GenerationResult> greedy(List<SoftPrompt> prompts, int[][] inputs, int[] promptIndex, int maxNew,
-      StepObserver observer) {
-    int q = inputs.length;
-    int v = config.vocabSize();
-    int eos = config.eosTokenId();
-    List<Integer>[] out = listArray(q);
-    double[] sum = new double[q];
-    boolean[] ended = new boolean[q];
-    try (NDManager m = callManager()) {
-      JniUtils.setGradMode(false);
-      List<NDArray> p = promptArrays(m, prompts, usedPrompts(promptIndex, prompts.size()));
-      EncoderInputs ei = EncoderInputs.build(model, m, p, inputs, promptIndex);
-      EncoderOutput enc = model.encode(ei.embeds(), ei.additiveMask(), null);
-      DecoderState state = model.startDecoding(enc, model.crossKeyValues(enc), 1);
-      int[] rowQuery = new int[q];
-      long[] tokens = new long[q];
-      for (int i = 0; i < q; i++) {
-        rowQuery[i] = i;
-        tokens[i] = config.decoderStartTokenId();
-      }
-      for (int step = 0; step < maxNew && rowQuery.length > 0; step++) {
-        try (NDManager sm = m.newSubManager()) {
-          state.attach(sm);
-          int n = rowQuery.length;
-          NDArray logits = model.decodeStep(state, sm.create(tokens)); // [n, V]
-          if (observer != null) {
-            observer.onStep(step, rowQuery.clone(), Ops.toFloats(logits), v);
-          }
-          NDArray best = logits.argMax(1); // [n]
-          long[] next = best.toLongArray();
-          double[] lp = Ops.toDoubles(logits.logSoftmax(1).gather(best.reshape(n, 1), 1));
-          int keep = 0;
-          for (int r = 0; r < n; r++) {
-            int qi = rowQuery[r];
-            out[qi].add((int) next[r]);
-            sum[qi] += lp[r];
-            if (next[r] == eos) {
-              ended[qi] = true;
-            } else {
-              keep++;
-            }
-          }
-          if (keep < n && keep > 0) {
-            long[] rows = new long[keep];
-            int[] nq = new int[keep];
-            long[] nt = new long[keep];
-            int k = 0;
-            for (int r = 0; r < n; r++) {
-              if (next[r] != eos) {
-                rows[k] = r;
-                nq[k] = rowQuery[r];
-                nt[k] = next[r];
-                k++;
-              }
-            }
-            state.selectRows(sm, rows);
-            state.selectEncoderRows(sm, rows);
-            rowQuery = nq;
-            tokens = nt;
-          } else if (keep == 0) {
-            rowQuery = new int[0];
-          } else {
-            tokens = next;
-          }
-          state.attach(m);
-        }
-      }
-    }
-    List<GenerationResult> res = new ArrayList<>(q);
-    for (int i = 0; i < q; i++) {
-      res.add(new GenerationResult(out[i].stream().mapToInt(Integer::intValue).toArray(), sum[i], ended[i]));
-    }
-    return List.copyOf(res);
-  }
-
-  private List<GenerationResult> beamSearch(List<SoftPrompt> prompts, int[][] inputs, int[] promptIndex, int maxNew,
-      int beams, float lengthPenalty) {
-    int q = inputs.length;
-    int v = config.vocabSize();
-    int eos = config.eosTokenId();
-    BeamHypotheses[] hyps = new BeamHypotheses[q];
-    for (int i = 0; i < q; i++) {
-      hyps[i] = new BeamHypotheses(beams, lengthPenalty);
-    }
-    try (NDManager m = callManager()) {
-      JniUtils.setGradMode(false);
-      List<NDArray> p = promptArrays(m, prompts, usedPrompts(promptIndex, prompts.size()));
-      EncoderInputs ei = EncoderInputs.build(model, m, p, inputs, promptIndex);
-      EncoderOutput enc = model.encode(ei.embeds(), ei.additiveMask(), null);
-      DecoderState state = model.startDecoding(enc, model.crossKeyValues(enc), beams);
-      int[] active = new int[q]; // query of each active encoder row
-      for (int i = 0; i < q; i++) {
-        active[i] = i;
-      }
-      int n = q * beams;
-      long[] tokens = new long[n];
-      double[] beamScore = new double[n];
-      int[][] seq = new int[n][];
-      for (int r = 0; r < n; r++) {
-        tokens[r] = config.decoderStartTokenId();
-        beamScore[r] = r % beams == 0 ? 0.0 : -1e9;
-        seq[r] = new int[0];
-      }
-      for (int step = 0; step < maxNew && active.length > 0; step++) {
-        try (NDManager sm = m.newSubManager()) {
-          state.attach(sm);
-          int qa = active.length;
-          NDArray logits = model.decodeStep(state, sm.create(tokens)); // [qa*beams, V]
-          NDArray scores = logits.logSoftmax(1)
-              .add(Ops.doubles(sm, beamScore, new Shape(n, 1), dtype))
-              .reshape(qa, (long) beams * v);
-          NDList top = scores.topK(2 * beams, 1, true, true);
-          double[] topScore = Ops.toDoubles(top.get(0)); // [qa, 2*beams]
-          long[] topIdx = top.get(1).toLongArray();
-          List<Integer> nextActive = new ArrayList<>();
-          List<long[]> nextRows = new ArrayList<>(); // per kept query: source rows
-          List<long[]> nextTok = new ArrayList<>();
-          List<double[]> nextScore = new ArrayList<>();
-          for (int a = 0; a < qa; a++) {
-            int qi = active[a];
-            long[] rows = new long[beams];
-            long[] toks = new long[beams];
-            double[] sc = new double[beams];
-            int filled = 0;
-            for (int rank = 0; rank < 2 * beams && filled < beams; rank++) {
-              long id = topIdx[a * 2 * beams + rank];
-              int beam = (int) (id / v);
-              int tok = (int) (id % v);
-              double s = topScore[a * 2 * beams + rank];
-              int row = a * beams + beam;
-              if (tok == eos) {
-                if (rank >= beams) {
-                  continue;
-                }
-                int[] hyp = Arrays.copyOf(seq[row], seq[row].length + 1);
-                hyp[hyp.length - 1] = eos;
-                hyps[qi].add(hyp, s, true);
-              } else {
-                rows[filled] = row;
-                toks[filled] = tok;
-                sc[filled] = s;
-                filled++;
-              }
-            }
-            boolean done = hyps[qi].isDone(topScore[a * 2 * beams], step + 1);
-            if (done) {
-              continue;
-            }
-            if (step == maxNew - 1) { // out of budget: running beams become hypotheses
-              for (int k = 0; k < beams; k++) {
-                int[] hyp = Arrays.copyOf(seq[(int) rows[k]], seq[(int) rows[k]].length + 1);
-                hyp[hyp.length - 1] = (int) toks[k];
-                hyps[qi].add(hyp, sc[k], false);
-              }
-              continue;
-            }
-            nextActive.add(a);
-            nextRows.add(rows);
-            nextTok.add(toks);
-            nextScore.add(sc);
-          }
-          if (nextActive.isEmpty()) {
-            active = new int[0];
-            continue;
-          }
-          int nn = nextActive.size() * beams;
-          long[] rowSel = new long[nn];
-          long[] nt = new long[nn];
-          double[] ns = new double[nn];
-          int[][] nseq = new int[nn][];
-          int[] na = new int[nextActive.size()];
-          long[] encSel = new long[nextActive.size()];
-          for (int k = 0; k < nextActive.size(); k++) {
-            na[k] = active[nextActive.get(k)];
-            encSel[k] = nextActive.get(k);
-            for (int j = 0; j < beams; j++) {
-              int at = k * beams + j;
-              rowSel[at] = nextRows.get(k)[j];
-              nt[at] = nextTok.get(k)[j];
-              ns[at] = nextScore.get(k)[j];
-              int[] prev = seq[(int) rowSel[at]];
-              nseq[at] = Arrays.copyOf(prev, prev.length + 1);
-              nseq[at][prev.length] = (int) nt[at];
-            }
-          }
-          state.selectRows(sm, rowSel);
-          if (na.length < qa) {
-            state.selectEncoderRows(sm, encSel);
-          }
-          active = na;
-          n = nn;
-          tokens = nt;
-          beamScore = ns;
-          seq = nseq;
-          state.attach(m);
-        }
-      }
-    }
-    List<GenerationResult> res = new ArrayList<>(q);
-    for (int i = 0; i < q; i++) {
-      BeamHypotheses.Hypothesis h = hyps[i].best();
-      res.add(new GenerationResult(h.tokens(), h.sumLogProb(), h.endedWithEos()));
-    }
-    return List.copyOf(res);
   }
 
   // ------------------------------------------------------------------------------------------- embeddings
 
   @Override
   public List<List<NearestToken>> nearestTokens(SoftPrompt prompt, int k) {
-    if (prompt == null) {
-      throw new IllegalArgumentException("prompt is null");
-    }
-    validatePrompts(List.of(prompt));
     int limit = Math.min(config.vocabSize(), tokenizer.vocabSize());
-    if (k <= 0 || k > limit) {
-      throw new IllegalArgumentException("k must be in [1, " + limit + "], got " + k);
-    }
+    validator.nearestTokens(prompt, k, limit);
     lock.lock();
     try (NDManager m = callManager()) {
       JniUtils.setGradMode(false);
@@ -811,7 +537,7 @@ public final class DjlT5Engine implements T5Engine {
 
   @Override
   public float[] embed(int[] ids) {
-    int[] checked = checkIds(ids, "ids");
+    int[] checked = validator.ids(ids, "ids");
     if (checked.length == 0) {
       return new float[0];
     }
@@ -855,49 +581,6 @@ public final class DjlT5Engine implements T5Engine {
     return root.newSubManager();
   }
 
-  private void validatePrompts(List<SoftPrompt> prompts) {
-    if (prompts == null) {
-      throw new IllegalArgumentException("prompts is null (pass an empty list for none)");
-    }
-    for (int i = 0; i < prompts.size(); i++) {
-      SoftPrompt p = prompts.get(i);
-      if (p == null) {
-        throw new IllegalArgumentException("prompt " + i + " is null");
-      }
-      if (p.dModel() != config.dModel()) {
-        throw new IllegalArgumentException(
-            "prompt " + i + " has width " + p.dModel() + " but the model's d_model is " + config.dModel());
-      }
-    }
-  }
-
-  private int[] checkIds(int[] ids, String what) {
-    if (ids == null) {
-      throw new IllegalArgumentException(what + " is null");
-    }
-    for (int id : ids) {
-      if (id < 0 || id >= config.vocabSize()) {
-        throw new IllegalArgumentException(
-            what + " contains token id " + id + " outside [0, " + config.vocabSize() + ")");
-      }
-    }
-    return ids;
-  }
-
-  private static int checkPromptIndex(int index, List<SoftPrompt> prompts, String what) {
-    if (index < -1 || index >= prompts.size()) {
-      throw new IllegalArgumentException(
-          what + " has promptIndex " + index + " but the call has " + prompts.size() + " prompt(s)");
-    }
-    return index;
-  }
-
-  private static void checkEncoderLength(int[] ids, int promptIndex, List<SoftPrompt> prompts, String what) {
-    if (ids.length == 0 && promptIndex < 0) {
-      throw new IllegalArgumentException(what + " has no input tokens and no prompt");
-    }
-  }
-
   private static boolean[] usedPrompts(int[] promptIndex, int n) {
     boolean[] used = new boolean[n];
     for (int i : promptIndex) {
@@ -924,14 +607,5 @@ public final class DjlT5Engine implements T5Engine {
       out.add(used[i] ? Ops.floats(m, sp.values(), new Shape(sp.length(), sp.dModel()), dtype) : null);
     }
     return out;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> List<T>[] listArray(int n) {
-    List<T>[] a = new List[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = new ArrayList<>();
-    }
-    return a;
   }
 }

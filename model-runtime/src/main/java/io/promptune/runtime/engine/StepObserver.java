@@ -1,8 +1,11 @@
 package io.promptune.runtime.engine;
 
-/** Diagnostics hook of greedy decoding: sees the raw logits of every step (used by the golden tests). */
+/**
+ * Sees the raw logits of every greedy decoding step. Package-private: only the golden tests in this package pass one
+ * (through {@code DjlT5Engine}'s package-private {@code generate} overload); production calls never do.
+ */
 @FunctionalInterface
-public interface StepObserver {
+interface StepObserver {
 
   /**
    * @param step    0-based decoding step

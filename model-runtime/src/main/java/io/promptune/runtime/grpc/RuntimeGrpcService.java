@@ -1,8 +1,6 @@
 package io.promptune.runtime.grpc;
 
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.EmbedTokensRequest;
 import io.promptune.api.v1.EmbedTokensResponse;
 import io.promptune.api.v1.ErrorReason;
@@ -19,12 +17,14 @@ import io.promptune.api.v1.ScoreRequest;
 import io.promptune.api.v1.ScoreResponse;
 import io.promptune.api.v1.TokenizeRequest;
 import io.promptune.api.v1.TokenizeResponse;
-import io.promptune.runtime.service.Errors;
+import io.promptune.common.errors.ServiceException;
+import io.promptune.common.grpc.StatusPolicy;
 import io.promptune.runtime.service.ModelHost;
 import io.promptune.runtime.service.RuntimeService;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
+import java.util.Map;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -33,6 +33,7 @@ import org.jboss.logging.Logger;
 @Blocking
 public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
 
+  private static final StatusPolicy STATUS = new StatusPolicy("model runtime");
   private static final Logger LOG = Logger.getLogger(RuntimeGrpcService.class);
 
   @Inject
@@ -74,24 +75,16 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
   }
 
   private <T> void call(String rpc, StreamObserver<T> out, Function<RuntimeService, T> body) {
-    T response;
-    try {
-      response = body.apply(host.service());
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
-      return;
-    } catch (IllegalArgumentException e) { // the engine's own checks: still the caller's input
-      out.onError(ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, e.getMessage()));
-      return;
-    } catch (RuntimeException | OutOfMemoryError e) {
-      LOG.errorf(e, "%s failed", rpc);
-      out.onError(Errors.internal(rpc + " failed: " + e));
-      return;
-    }
-    out.onNext(response);
-    out.onCompleted();
-    // One line per answered call for whoever needs per-replica evidence without metrics (the scale-out e2e test
-    // enables it with QUARKUS_LOG_CATEGORY__IO_PROMPTUNE_RUNTIME_GRPC__LEVEL=DEBUG).
-    LOG.debugf("%s OK", rpc);
+    STATUS.answer(out, rpc, () -> {
+      try {
+        T response = body.apply(host.service());
+        // One line per successful call for whoever needs per-replica evidence without metrics (the scale-out
+        // e2e test enables it with QUARKUS_LOG_CATEGORY__IO_PROMPTUNE_RUNTIME_GRPC__LEVEL=DEBUG).
+        LOG.debugf("%s OK", rpc);
+        return response;
+      } catch (IllegalArgumentException e) { // the engine's own checks: still the caller's input
+        throw new ServiceException(ErrorReason.INVALID_ARGUMENT, e.getMessage(), Map.of(), e);
+      }
+    });
   }
 }

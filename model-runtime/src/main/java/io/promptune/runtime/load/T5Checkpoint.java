@@ -1,5 +1,7 @@
 package io.promptune.runtime.load;
 
+import io.promptune.common.safetensors.SafetensorsReader;
+import io.promptune.common.safetensors.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

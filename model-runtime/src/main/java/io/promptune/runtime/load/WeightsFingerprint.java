@@ -1,5 +1,6 @@
 package io.promptune.runtime.load;
 
+import io.promptune.common.safetensors.TensorData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

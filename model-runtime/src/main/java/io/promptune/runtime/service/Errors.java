@@ -1,35 +1,30 @@
 package io.promptune.runtime.service;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.ErrorReason;
+import io.promptune.common.errors.ServiceException;
 import java.util.Map;
 
-/** The runtime's errors: a gRPC code, a stable reason, a message that says what to fix, and the field at fault. */
+/**
+ * The runtime's refusals: a stable reason, a message that says what to fix, and the field at fault. The gRPC layer
+ * gives each the code its reason decides (io.promptune.common.grpc.StatusPolicy).
+ */
 public final class Errors {
 
   private Errors() {}
 
-  public static StatusRuntimeException invalid(ErrorReason reason, String field, String message) {
-    return ApiErrors.error(Status.Code.INVALID_ARGUMENT, reason, field + ": " + message, Map.of("field", field));
+  public static ServiceException invalid(ErrorReason reason, String field, String message) {
+    return new ServiceException(reason, field + ": " + message, Map.of("field", field));
   }
 
-  public static StatusRuntimeException tooLarge(String field, String message) {
-    return ApiErrors.error(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.REQUEST_TOO_LARGE, field + ": " + message,
-        Map.of("field", field));
+  public static ServiceException tooLarge(String field, String message) {
+    return new ServiceException(ErrorReason.REQUEST_TOO_LARGE, field + ": " + message, Map.of("field", field));
   }
 
-  public static StatusRuntimeException modelMismatch(String field, String message) {
-    return ApiErrors.error(Status.Code.FAILED_PRECONDITION, ErrorReason.MODEL_MISMATCH, field + ": " + message,
-        Map.of("field", field));
+  public static ServiceException modelMismatch(String field, String message) {
+    return new ServiceException(ErrorReason.MODEL_MISMATCH, field + ": " + message, Map.of("field", field));
   }
 
-  public static StatusRuntimeException unavailable(String message) {
-    return ApiErrors.error(Status.Code.UNAVAILABLE, ErrorReason.UNAVAILABLE_DEPENDENCY, message);
-  }
-
-  public static StatusRuntimeException internal(String message) {
-    return ApiErrors.error(Status.Code.INTERNAL, ErrorReason.INTERNAL, message);
+  public static ServiceException unavailable(String message) {
+    return new ServiceException(ErrorReason.UNAVAILABLE_DEPENDENCY, message);
   }
 }

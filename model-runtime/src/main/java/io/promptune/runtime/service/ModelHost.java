@@ -1,8 +1,5 @@
 package io.promptune.runtime.service;
 
-import io.grpc.Status;
-import io.promptune.api.ApiErrors;
-import io.promptune.api.v1.ErrorReason;
 import io.promptune.runtime.batching.BatchingEngine;
 import io.promptune.runtime.engine.DjlT5Engine;
 import io.promptune.runtime.engine.EngineOptions;
@@ -39,6 +36,9 @@ public class ModelHost {
 
   @Inject
   RegistryLookup registry;
+
+  @Inject
+  io.promptune.runtime.observability.RuntimeMetrics metrics;
 
   private final CountDownLatch done = new CountDownLatch(1);
   private volatile State state = State.LOADING;
@@ -77,6 +77,8 @@ public class ModelHost {
           engine.modelId(), limits, config.registry().cacheBytes());
       BatchingEngine batching = new BatchingEngine(engine, config.batching().enabled(), config.batching().window(),
           config.batching().maxTokens());
+      batching.observe(metrics);
+      metrics.modelLoaded(engine.spec(), weightsDtype.label());
       service = new RuntimeService(batching, prompts, limits, deviceName(config.device()), weightsDtype.label());
       state = State.READY;
       LOG.infof("model %s ready in %d ms from %s: fingerprint %s, tokenizer %s, d_model %d, %d+%d layers, vocab %d",
@@ -117,9 +119,9 @@ public class ModelHost {
       return s;
     }
     if (state == State.FAILED) {
-      throw ApiErrors.error(Status.Code.UNAVAILABLE, ErrorReason.UNAVAILABLE_DEPENDENCY, failure);
+      throw Errors.unavailable(failure);
     }
-    throw ApiErrors.error(Status.Code.UNAVAILABLE, ErrorReason.UNAVAILABLE_DEPENDENCY, "model '" + config.model()
+    throw Errors.unavailable("model '" + config.model()
         + "' is still loading; retry when the runtime is ready (gRPC health SERVING, /q/health/ready UP)");
   }
 

@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promptune.runtime.engine.DjlT5Engine;
 import io.promptune.runtime.engine.EngineOptions;
 import io.promptune.runtime.engine.Example;
+import io.promptune.runtime.engine.Golden;
 import io.promptune.runtime.engine.SoftPrompt;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,12 +34,9 @@ class BatchingEngineFloat64Test {
 
   @BeforeAll
   static void load() throws Exception {
-    String golden = System.getProperty("promptune.golden.dir");
-    Assumptions.assumeTrue(golden != null && Files.isDirectory(Path.of(golden, "tiny-t5-v1_0")),
-        "!!! golden checkpoint missing (promptune.golden.dir=" + golden + "); skipping");
-    engine = DjlT5Engine.load(Path.of(golden, "tiny-t5-v1_0"), EngineOptions.defaults()
+    engine = DjlT5Engine.load(Golden.model("tiny-t5-v1_0"), EngineOptions.defaults()
         .withPrecision(EngineOptions.Precision.FLOAT64)
-        .withTokenizerPath(Path.of(golden, "t5-tokenizer", "tokenizer.json")));
+        .withTokenizerPath(Golden.tokenizerJson()));
   }
 
   @AfterAll

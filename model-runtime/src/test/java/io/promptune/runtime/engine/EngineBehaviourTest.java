@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promptune.common.safetensors.TensorData;
 import io.promptune.runtime.load.GeneratedCheckpoint;
 import io.promptune.runtime.load.T5Checkpoint;
-import io.promptune.runtime.load.TensorData;
 import io.promptune.runtime.tokenizer.ByteTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package io.promptune.runtime.engine;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,28 +14,42 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Access to the Hugging Face golden vectors in {@code ../shared/golden} (system property
- * {@code promptune.golden.dir}, set by surefire). Without them the golden tests are skipped loudly, never failed;
- * nothing is copied into the repository.
+ * {@code promptune.golden.dir}, set by surefire); nothing is copied into the repository. This is the one place
+ * where tests decide what a missing golden directory means: locally they are skipped loudly; with
+ * {@code -Dpromptune.golden.required=true} (CI, .ci/run) they fail.
  */
 public final class Golden {
 
   public static final String PROPERTY = "promptune.golden.dir";
+  public static final String REQUIRED_PROPERTY = "promptune.golden.required";
   public static final String[] MODELS = {"tiny-t5-v1_0", "tiny-t5-v1_1"};
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Golden() {}
 
-  /** The golden directory, or a skipped test (with a loud message) when it is not available. */
+  /**
+   * The golden directory. When it is not available: a failed test if {@value #REQUIRED_PROPERTY} is true, else a
+   * skipped test with a loud message.
+   */
   public static Path dir() {
-    String p = System.getProperty(PROPERTY);
-    Path dir = p == null ? null : Path.of(p);
-    if (dir == null || !Files.isDirectory(dir)) {
-      String msg = "\n*** GOLDEN VECTORS NOT FOUND: system property " + PROPERTY + "=" + p
-          + " is not a directory. Golden tests are SKIPPED, not passed. ***\n";
-      System.err.println(msg);
-      Assumptions.abort(msg);
+    return dir(System.getProperty(PROPERTY), Boolean.getBoolean(REQUIRED_PROPERTY));
+  }
+
+  /** {@link #dir()} for a given directory setting; the goldens are there when it holds their SHA256SUMS. */
+  static Path dir(String property, boolean required) {
+    Path dir = property == null ? null : Path.of(property);
+    if (dir != null && Files.isRegularFile(dir.resolve("SHA256SUMS"))) {
+      return dir;
     }
-    return dir;
+    String where = PROPERTY + "=" + property + " is not a golden directory (no SHA256SUMS there)";
+    if (required) {
+      fail("GOLDEN VECTORS NOT FOUND: " + where + ", and " + REQUIRED_PROPERTY + "=true: golden tests must run");
+    }
+    String msg = "\n*** GOLDEN VECTORS NOT FOUND: " + where + ". Golden tests are SKIPPED, not passed"
+        + " (-D" + REQUIRED_PROPERTY + "=true makes this a failure). ***\n";
+    System.err.println(msg);
+    Assumptions.abort(msg);
+    return null; // not reached: abort throws
   }
 
   public static Path model(String name) {

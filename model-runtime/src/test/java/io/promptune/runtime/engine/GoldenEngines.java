@@ -7,17 +7,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** One engine per golden checkpoint (and precision), shared by the golden test classes of this JVM. */
-final class GoldenEngines {
+public final class GoldenEngines {
 
   private static final Map<String, DjlT5Engine> ENGINES = new ConcurrentHashMap<>();
 
   private GoldenEngines() {}
 
-  static DjlT5Engine get(String model) {
+  public static DjlT5Engine get(String model) {
     return get(model, EngineOptions.Precision.FLOAT32);
   }
 
-  static synchronized DjlT5Engine get(String model, EngineOptions.Precision precision) {
+  public static synchronized DjlT5Engine get(String model, EngineOptions.Precision precision) {
     Path dir = Golden.model(model);
     Path tok = Golden.tokenizerJson();
     return ENGINES.computeIfAbsent(model + "/" + precision, k -> {

@@ -32,11 +32,11 @@ import io.promptune.api.v1.ScoreResponse;
 import io.promptune.api.v1.TokenizeRequest;
 import io.promptune.api.v1.TokenizeResponse;
 import io.promptune.api.v1.TrainingExample;
+import io.promptune.runtime.engine.Golden;
 import io.promptune.runtime.service.ModelHost;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,7 +58,7 @@ class RuntimeRpcTest {
   }
 
   static JsonNode golden(String file) throws IOException {
-    return JSON.readTree(Path.of(System.getProperty("promptune.golden.dir"), "tiny-t5-v1_0", file).toFile());
+    return JSON.readTree(Golden.model("tiny-t5-v1_0").resolve(file).toFile());
   }
 
   @Test
@@ -155,6 +155,15 @@ class RuntimeRpcTest {
         assertEquals(FinishReason.LENGTH, r.getGenerations(0).getFinishReason());
         assertFalse(r.getGenerations(0).getText().isEmpty());
       }
+    }
+  }
+
+  /** beam_search.json's tiny-t5-v1_0 cases over real gRPC (checks as in {@link GoldenBeamSearchTest}). */
+  @Test
+  void generateBeamSearchMatchesGolden() {
+    for (JsonNode c : GoldenBeamSearchTest.cases("tiny-t5-v1_0")) {
+      GoldenBeamSearchTest.check("tiny-t5-v1_0/" + c.get("name").asText() + " over gRPC", c,
+          stub().generate(GoldenBeamSearchTest.request(c)).getGenerations(0));
     }
   }
 

@@ -16,13 +16,11 @@ import io.promptune.api.v1.ModelRuntimeGrpc;
 import io.promptune.api.v1.PromptRef;
 import io.promptune.api.v1.Text;
 import io.promptune.api.v1.TokenIds;
+import io.promptune.runtime.engine.Golden;
 import io.promptune.runtime.service.ModelHost;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -35,14 +33,12 @@ public final class RuntimeTestSupport {
 
   private RuntimeTestSupport() {}
 
-  /** Waits for the model; aborts (skips, loudly) when the golden checkpoint is not there. */
+  /**
+   * Waits for the model. Without the golden directory the test is skipped loudly, or fails where the goldens are
+   * required ({@link Golden#dir()} decides).
+   */
   public static void awaitModel(ModelHost host) throws InterruptedException {
-    String golden = System.getProperty("promptune.golden.dir");
-    if (golden == null || !Files.isDirectory(Path.of(golden, "tiny-t5-v1_0"))) {
-      System.err.println("!!! SKIPPING model-runtime service tests: golden checkpoint not found (promptune.golden.dir="
-          + golden + "); run through Maven (surefire sets it) with ../shared/golden present");
-      Assumptions.abort("golden checkpoint missing (promptune.golden.dir=" + golden + ")");
-    }
+    Golden.dir();
     boolean ready = host.awaitReady(Duration.ofMinutes(3));
     assertTrue(ready, "model did not load: " + host.failure());
   }

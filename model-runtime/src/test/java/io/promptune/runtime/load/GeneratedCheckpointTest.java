@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promptune.common.safetensors.TensorData;
 import io.promptune.runtime.engine.Golden;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promptune.common.safetensors.SafetensorsWriter;
+import io.promptune.common.safetensors.TensorData;
 import io.promptune.runtime.load.GeneratedCheckpoint;
-import io.promptune.runtime.load.SafetensorsWriter;
 import io.promptune.runtime.load.T5Checkpoint;
-import io.promptune.runtime.load.TensorData;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

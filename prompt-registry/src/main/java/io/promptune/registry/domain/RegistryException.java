@@ -1,34 +1,22 @@
 package io.promptune.registry.domain;
 
 import io.promptune.api.v1.ErrorReason;
+import io.promptune.common.errors.ServiceException;
 import java.util.Map;
 
 /**
  * A request the registry refuses, with a stable reason and a message a person can act on. The gRPC layer turns
- * it into a status (the reason decides the code); nothing below that layer knows about gRPC.
+ * it into a status (the reason decides the code, see io.promptune.common.grpc.StatusPolicy); nothing below that
+ * layer knows about gRPC.
  */
-public class RegistryException extends RuntimeException {
-
-  private final ErrorReason reason;
-  private final Map<String, String> metadata;
+public class RegistryException extends ServiceException {
 
   public RegistryException(ErrorReason reason, String message) {
-    this(reason, message, Map.of());
+    super(reason, message);
   }
 
   public RegistryException(ErrorReason reason, String message, Map<String, String> metadata) {
-    super(message);
-    this.reason = reason;
-    this.metadata = Map.copyOf(metadata);
-  }
-
-  public ErrorReason reason() {
-    return reason;
-  }
-
-  /** Names the offending field or entity, e.g. {"field": "tensor"}. */
-  public Map<String, String> metadata() {
-    return metadata;
+    super(reason, message, metadata);
   }
 
   public static RegistryException notFound(String message) {

@@ -1,17 +1,24 @@
 package io.promptune.registry.grpc;
 
+import io.promptune.api.v1.CreateEnsembleRequest;
 import io.promptune.api.v1.ImportPeftRequest;
+import io.promptune.api.v1.PromotionGate;
+import io.promptune.api.v1.RecordEvaluationRequest;
+import io.promptune.api.v1.SetPromotionGateRequest;
 import io.promptune.api.v1.LineageDirection;
 import io.promptune.api.v1.PromoteRequest;
 import io.promptune.api.v1.PublishVersionRequest;
 import io.promptune.api.v1.VersionSelector;
+import io.promptune.registry.domain.Gate;
 import io.promptune.registry.domain.LineageEdge;
+import io.promptune.registry.domain.NewEnsemble;
 import io.promptune.registry.domain.NewVersion;
 import io.promptune.registry.domain.RawTensor;
 import io.promptune.registry.domain.RegistryException;
 import io.promptune.registry.domain.VersionRef;
 import io.promptune.registry.peft.PeftAdapter;
 import io.promptune.registry.peft.PeftService;
+import io.promptune.registry.service.EvaluationService;
 import io.promptune.registry.service.LineageService;
 import io.promptune.registry.service.PromotionService;
 import java.util.ArrayList;
@@ -58,6 +65,30 @@ final class FromProto {
         r.getBaseModelId(), r.getBaseModelFingerprint(), r.getTokenizerFingerprint(), r.getInitMethod(),
         r.getTrainingJobId(), r.getHyperparametersMap(), r.getMetricsMap(), parents, r.getCreatePromptIfMissing(),
         r.getTask());
+  }
+
+  static NewEnsemble newEnsemble(CreateEnsembleRequest r) {
+    List<VersionRef> members = new ArrayList<>();
+    for (int i = 0; i < r.getMembersCount(); i++) {
+      members.add(selector(r.getMembers(i), "members[" + i + "]"));
+    }
+    return new NewEnsemble(r.getPromptName(), members, r.getRule(), r.getTrainingJobId(), r.getHyperparametersMap(),
+        r.getMetricsMap(), r.getCreatePromptIfMissing(), r.getTask());
+  }
+
+  static EvaluationService.NewEvaluation newEvaluation(RecordEvaluationRequest r) {
+    return new EvaluationService.NewEvaluation(selector(r.getVersion(), "version"), r.getDatasetId(), r.getSplit(),
+        r.getMetric(), r.getValue(), r.getExamples(), r.getJobId());
+  }
+
+  static Gate gate(SetPromotionGateRequest r) {
+    if (!r.hasGate()) {
+      throw RegistryException.invalid("gate", "gate is required");
+    }
+    PromotionGate g = r.getGate();
+    return new Gate(g.getEnvironment(), g.getName(), g.getPromptName(), g.getTask(), g.getDatasetId(), g.getSplit(),
+        g.getMetric(), g.hasThreshold() ? g.getThreshold() : null, g.hasMaxRegression() ? g.getMaxRegression() : null,
+        g.getLowerIsBetter(), g.getDescription(), null, null);
   }
 
   static PeftService.ImportRequest importRequest(ImportPeftRequest r) {

@@ -1,5 +1,6 @@
 package io.promptune.registry.grpc;
 
+import static io.promptune.api.CallerIdentity.Role.ADMIN;
 import static io.promptune.api.CallerIdentity.Role.OPERATOR;
 import static io.promptune.api.CallerIdentity.Role.TRAINER;
 import static io.promptune.api.CallerIdentity.Role.VIEWER;
@@ -10,9 +11,9 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 /**
- * Who may call what on the registry: reading needs any key, writing prompts and versions needs trainer, moving
- * environments needs operator. A forced promotion additionally needs admin (checked in PromotionService, since it
- * depends on a request field).
+ * Who may call what on the registry: reading needs any key, writing prompts, versions, ensembles and evaluations
+ * needs trainer, moving environments needs operator, editing promotion gates needs admin. A forced promotion
+ * additionally needs admin (checked in PromotionService, since it depends on a request field).
  */
 public class RegistryAccess {
 
@@ -34,6 +35,12 @@ public class RegistryAccess {
         .require(PromptRegistryGrpc.getListAuditEventsMethod(), VIEWER)
         .require(PromptRegistryGrpc.getExportPeftMethod(), VIEWER)
         .require(PromptRegistryGrpc.getImportPeftMethod(), TRAINER)
+        .require(PromptRegistryGrpc.getCreateEnsembleMethod(), TRAINER)
+        .require(PromptRegistryGrpc.getRecordEvaluationMethod(), TRAINER)
+        .require(PromptRegistryGrpc.getListEvaluationsMethod(), VIEWER)
+        .require(PromptRegistryGrpc.getSetPromotionGateMethod(), ADMIN)
+        .require(PromptRegistryGrpc.getListPromotionGatesMethod(), VIEWER)
+        .require(PromptRegistryGrpc.getDeletePromotionGateMethod(), ADMIN)
         .build();
   }
 }

@@ -6,6 +6,9 @@ import io.promptune.api.v1.AuditAction;
 import io.promptune.api.v1.DType;
 import io.promptune.api.v1.InitMethod;
 import io.promptune.api.v1.LineageRelation;
+import io.promptune.common.safetensors.SafetensorsFormatException;
+import io.promptune.common.safetensors.SafetensorsReader;
+import io.promptune.common.safetensors.SafetensorsWriter;
 import io.promptune.registry.domain.LineageEdge;
 import io.promptune.registry.domain.NewVersion;
 import io.promptune.registry.domain.PromptTensor;
@@ -36,6 +39,14 @@ public class PeftService {
 
   public PeftAdapter export(VersionRef ref) {
     Version v = versions.get(ref, true);
+    if (v.isEnsemble()) {
+      // PEFT's prompt-tuning layout holds one prompt; an ensemble has none of its own. Export its members instead.
+      String members = v.ensemble().members().stream().map(m -> m.promptName() + ":" + m.number())
+          .collect(java.util.stream.Collectors.joining(", "));
+      throw new RegistryException(io.promptune.api.v1.ErrorReason.ENSEMBLE_NOT_SUPPORTED, v.label() + " is an "
+          + "ensemble (" + v.ensemble().rule() + " over " + members + "); a PEFT prompt-tuning adapter holds one "
+          + "prompt, so export each member instead", Map.of("version_id", v.id().toString()));
+    }
     Map<String, String> hp = v.hyperparameters();
     String initText = hp.get(PeftHyperparameters.PROMPT_TUNING_INIT_TEXT);
     // PEFT refuses a TEXT config without the text and a tokenizer, so say TEXT only when both are known.
@@ -45,8 +56,8 @@ public class PeftService {
         text ? "TEXT" : "RANDOM", text ? initText : null,
         text ? hp.getOrDefault(PeftHyperparameters.TOKENIZER_NAME_OR_PATH, v.baseModelId()) : null,
         intOrNull(hp.get(PeftHyperparameters.NUM_ATTENTION_HEADS)), intOrNull(hp.get(PeftHyperparameters.NUM_LAYERS)));
-    byte[] weights = Safetensors.write(List.of(new Safetensors.Tensor(PeftAdapter.TENSOR_NAME, F32,
-        List.of((long) v.length(), (long) v.dModel()), v.tensor())), Map.of("format", "pt"));
+    byte[] weights = SafetensorsWriter.toBytes(List.of(SafetensorsWriter.RawTensor.of(PeftAdapter.TENSOR_NAME, F32,
+        new long[] {v.length(), v.dModel()}, v.tensor())), Map.of("format", "pt"));
     return new PeftAdapter(config.toJson(), weights);
   }
 
@@ -56,8 +67,13 @@ public class PeftService {
     Permissions.require(caller, Role.TRAINER, "importing a version");
     PeftAdapterConfig config = PeftAdapterConfig.parse(request.adapter().adapterConfigJson());
     byte[] file = request.adapter().adapterModelSafetensors();
-    Safetensors.Contents contents = Safetensors.read(file, PeftAdapter.WEIGHTS_FILE);
-    Safetensors.Entry entry = promptEmbeddings(contents);
+    SafetensorsReader.Contents contents;
+    try {
+      contents = SafetensorsReader.read(file, PeftAdapter.WEIGHTS_FILE);
+    } catch (SafetensorsFormatException e) {
+      throw RegistryException.malformed(PeftAdapter.WEIGHTS_FILE, e.problem());
+    }
+    SafetensorsReader.Entry entry = promptEmbeddings(contents);
     if (entry.shape().get(0) != config.numVirtualTokens() || entry.shape().get(1) != config.tokenDim()) {
       throw RegistryException.malformed(PeftAdapterConfig.FILE, "num_virtual_tokens " + config.numVirtualTokens()
           + " and token_dim " + config.tokenDim() + " do not match " + PeftAdapter.TENSOR_NAME + " of shape "
@@ -82,8 +98,8 @@ public class PeftService {
     return versions.publish(caller, version, AuditAction.IMPORT_VERSION);
   }
 
-  private static Safetensors.Entry promptEmbeddings(Safetensors.Contents contents) {
-    Safetensors.Entry entry = contents.tensors().get(PeftAdapter.TENSOR_NAME);
+  private static SafetensorsReader.Entry promptEmbeddings(SafetensorsReader.Contents contents) {
+    SafetensorsReader.Entry entry = contents.tensors().get(PeftAdapter.TENSOR_NAME);
     if (entry == null) {
       throw RegistryException.malformed(PeftAdapter.WEIGHTS_FILE, "no tensor named '" + PeftAdapter.TENSOR_NAME
           + "'; it holds " + contents.tensors().keySet());

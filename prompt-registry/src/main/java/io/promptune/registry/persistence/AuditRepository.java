@@ -24,7 +24,7 @@ public class AuditRepository {
   private static final long AUDIT_ORDER_LOCK = 0x7072_6567_6175_6431L;
 
   private static final String SELECT = "SELECT id, action, actor, occurred_at, prompt_name, environment, "
-      + "from_version_id, to_version_id, reason, forced FROM registry.audit_events ";
+      + "from_version_id, to_version_id, reason, forced, details::text AS details FROM registry.audit_events ";
 
   /** Appends the events in order. Call last in the transaction. */
   public List<AuditEvent> append(Connection c, List<AuditEvent> events) throws SQLException {
@@ -34,9 +34,10 @@ public class AuditRepository {
     }
     List<AuditEvent> stored = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO registry.audit_events (action, actor, prompt_name, "
-        + "environment, from_version_id, to_version_id, reason, forced) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        + "environment, from_version_id, to_version_id, reason, forced, details) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb)) "
         + "RETURNING id, action, actor, occurred_at, prompt_name, environment, from_version_id, to_version_id, "
-        + "reason, forced")) {
+        + "reason, forced, details::text AS details")) {
       for (AuditEvent e : events) {
         ps.setString(1, e.action().name());
         ps.setString(2, e.actor());
@@ -46,6 +47,7 @@ public class AuditRepository {
         ps.setObject(6, e.toVersionId());
         ps.setString(7, e.reason());
         ps.setBoolean(8, e.forced());
+        ps.setString(9, AuditDetails.write(e.gateChecks(), e.gate()));
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           stored.add(map(rs));
@@ -106,6 +108,7 @@ public class AuditRepository {
     return new AuditEvent(rs.getLong("id"), AuditAction.valueOf(rs.getString("action")), rs.getString("actor"),
         rs.getObject("occurred_at", OffsetDateTime.class).toInstant(), rs.getString("prompt_name"),
         rs.getString("environment"), rs.getObject("from_version_id", UUID.class),
-        rs.getObject("to_version_id", UUID.class), rs.getString("reason"), rs.getBoolean("forced"));
+        rs.getObject("to_version_id", UUID.class), rs.getString("reason"), rs.getBoolean("forced"),
+        AuditDetails.gateChecks(rs.getString("details")), AuditDetails.gate(rs.getString("details")));
   }
 }

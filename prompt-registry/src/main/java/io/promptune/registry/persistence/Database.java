@@ -1,14 +1,15 @@
 package io.promptune.registry.persistence;
 
+import io.promptune.common.db.SqlWork;
+import io.promptune.common.db.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * Plain JDBC transactions. Every write of the registry is one {@link #inTransaction} call: all of it commits, or
- * none of it does. Isolation is READ COMMITTED; the services take explicit row locks where order matters.
+ * The registry's database: every write of the registry is one {@link #inTransaction} call, all of it commits or
+ * none of it does. Isolation is READ COMMITTED; the services take explicit row locks where order matters. The
+ * transaction handling itself is service-common's {@link Transactions}.
  */
 @ApplicationScoped
 public class Database {
@@ -18,21 +19,7 @@ public class Database {
 
   /** Runs {@code work} in one transaction; commits when it returns, rolls back when it throws. */
   public <T> T inTransaction(SqlWork<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException | Error e) {
-        rollbackQuietly(c, e);
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new DataAccessException("registry transaction failed", e);
-    }
+    return Transactions.inTransaction(dataSource, work);
   }
 
   /**
@@ -40,33 +27,6 @@ public class Database {
    * the same snapshot (a version and its lineage, a page and its total, ...).
    */
   public <T> T read(SqlWork<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      int isolation = c.getTransactionIsolation();
-      c.setAutoCommit(false);
-      c.setReadOnly(true);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException | Error e) {
-        rollbackQuietly(c, e);
-        throw e;
-      } finally {
-        c.setTransactionIsolation(isolation);
-        c.setReadOnly(false);
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new DataAccessException("registry query failed", e);
-    }
-  }
-
-  private static void rollbackQuietly(Connection c, Throwable cause) {
-    try {
-      c.rollback();
-    } catch (SQLException suppressed) {
-      cause.addSuppressed(suppressed);
-    }
+    return Transactions.readSnapshot(dataSource, work);
   }
 }

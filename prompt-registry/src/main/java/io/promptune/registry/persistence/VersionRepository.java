@@ -1,6 +1,8 @@
 package io.promptune.registry.persistence;
 
+import io.promptune.api.v1.CombinationRule;
 import io.promptune.api.v1.InitMethod;
+import io.promptune.registry.domain.Ensemble;
 import io.promptune.registry.domain.NewVersion;
 import io.promptune.registry.domain.PromptTensor;
 import io.promptune.registry.domain.Version;
@@ -29,7 +31,8 @@ public class VersionRepository {
         + (withTensor ? "v.tensor" : "NULL::bytea AS tensor")
         + ", v.sha256, v.base_model_id, v.base_model_fingerprint, v.tokenizer_fingerprint, v.init_method, "
         + "v.training_job_id, v.hyperparameters::text AS hyperparameters, v.metrics::text AS metrics, v.created_by, "
-        + "v.created_at FROM registry.versions v JOIN registry.prompts p ON p.id = v.prompt_id ";
+        + "v.created_at, v.kind, v.combination_rule "
+        + "FROM registry.versions v JOIN registry.prompts p ON p.id = v.prompt_id ";
   }
 
   /** Writes version {@code number} of the prompt; returns its creation time. */
@@ -56,6 +59,40 @@ public class VersionRepository {
       ps.setString(i++, JsonColumns.write(v.hyperparameters()));
       ps.setString(i++, JsonColumns.write(v.metrics()));
       ps.setString(i, createdBy);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getObject(1, OffsetDateTime.class).toInstant();
+      }
+    }
+  }
+
+  /**
+   * Writes ensemble version {@code number} of the prompt: no bytes, length 0, the members' d_model and
+   * fingerprints, its content digest as sha256. Returns its creation time.
+   */
+  public Instant insertEnsemble(Connection c, UUID id, long promptId, int number, int dModel, String sha256,
+      String baseModelId, String baseModelFingerprint, String tokenizerFingerprint, CombinationRule rule,
+      String trainingJobId, Map<String, String> hyperparameters, Map<String, Double> metrics, String createdBy)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO registry.versions (id, prompt_id, number, length, "
+        + "d_model, dtype, tensor, sha256, base_model_id, base_model_fingerprint, tokenizer_fingerprint, init_method, "
+        + "training_job_id, hyperparameters, metrics, created_by, kind, combination_rule) "
+        + "VALUES (?, ?, ?, 0, ?, 'FLOAT32', '\\x'::bytea, ?, ?, ?, ?, 'INIT_METHOD_UNSPECIFIED', ?, "
+        + "CAST(? AS jsonb), CAST(? AS jsonb), ?, 'ENSEMBLE', ?) RETURNING created_at")) {
+      int i = 1;
+      ps.setObject(i++, id);
+      ps.setLong(i++, promptId);
+      ps.setInt(i++, number);
+      ps.setInt(i++, dModel);
+      ps.setString(i++, sha256);
+      ps.setString(i++, baseModelId);
+      ps.setString(i++, baseModelFingerprint);
+      ps.setString(i++, tokenizerFingerprint);
+      ps.setString(i++, trainingJobId);
+      ps.setString(i++, JsonColumns.write(hyperparameters));
+      ps.setString(i++, JsonColumns.write(metrics));
+      ps.setString(i++, createdBy);
+      ps.setString(i, rule.name());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getObject(1, OffsetDateTime.class).toInstant();
@@ -153,11 +190,14 @@ public class VersionRepository {
 
   private static Version map(ResultSet rs) throws SQLException {
     return new Version(rs.getObject("id", UUID.class), rs.getLong("prompt_id"), rs.getString("prompt_name"),
-        rs.getInt("number"), rs.getInt("length"), rs.getInt("d_model"), rs.getBytes("tensor"),
+        rs.getInt("number"), rs.getInt("length"), rs.getInt("d_model"),
+        "ENSEMBLE".equals(rs.getString("kind")) ? null : rs.getBytes("tensor"),
         rs.getString("sha256"), rs.getString("base_model_id"), rs.getString("base_model_fingerprint"),
         rs.getString("tokenizer_fingerprint"), InitMethod.valueOf(rs.getString("init_method")),
         rs.getString("training_job_id"), JsonColumns.readStrings(rs.getString("hyperparameters")),
         JsonColumns.readNumbers(rs.getString("metrics")), rs.getString("created_by"),
-        rs.getObject("created_at", OffsetDateTime.class).toInstant(), List.of());
+        rs.getObject("created_at", OffsetDateTime.class).toInstant(), List.of(),
+        "ENSEMBLE".equals(rs.getString("kind"))
+            ? new Ensemble(CombinationRule.valueOf(rs.getString("combination_rule")), List.of()) : null);
   }
 }

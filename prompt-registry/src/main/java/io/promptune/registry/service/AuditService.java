@@ -1,9 +1,9 @@
 package io.promptune.registry.service;
 
+import io.promptune.common.paging.PageTokens;
 import io.promptune.registry.domain.AuditEvent;
 import io.promptune.registry.domain.Names;
 import io.promptune.registry.domain.Page;
-import io.promptune.registry.domain.PageTokens;
 import io.promptune.registry.domain.RegistryException;
 import io.promptune.registry.persistence.AuditRepository;
 import io.promptune.registry.persistence.Database;

@@ -8,6 +8,7 @@ import io.promptune.registry.domain.Alias;
 import io.promptune.registry.domain.AliasHistory;
 import io.promptune.registry.domain.AuditEvent;
 import io.promptune.registry.domain.Environment;
+import io.promptune.registry.domain.GateCheck;
 import io.promptune.registry.domain.Names;
 import io.promptune.registry.domain.PromotionOutcome;
 import io.promptune.registry.domain.Prompt;
@@ -79,6 +80,9 @@ public class PromotionService {
   @Inject
   VersionLookup lookup;
 
+  @Inject
+  GateService gates;
+
   public PromotionOutcome promote(CallerIdentity caller, String promptName, String environment, Target target,
       Expectation expected, boolean force, String reason) {
     Permissions.require(caller, Role.OPERATOR, "promoting");
@@ -108,7 +112,14 @@ public class PromotionService {
           checkCompatible(c, version, current.get());
         }
       }
-      return move(c, caller, AuditAction.PROMOTE, prompt, environment, current, version, reason, force);
+      // Gates are checked even when forced: the audit event records what the override skipped.
+      List<GateCheck> checks = gates.check(c, prompt, environment, version.id(),
+          current.map(Alias::versionId).orElse(null));
+      List<GateCheck> failed = checks.stream().filter(g -> !g.passed()).toList();
+      if (!failed.isEmpty() && !force) {
+        throw gateFailed(version, environment, current, failed);
+      }
+      return move(c, caller, AuditAction.PROMOTE, prompt, environment, current, version, reason, force, checks);
     });
   }
 
@@ -132,19 +143,54 @@ public class PromotionService {
               + environment + " holds " + promptName + ":" + current.get().versionNumber()
               + " and no earlier version to go back to"));
       Version version = versions.findById(c, previous, false).orElseThrow();
-      return move(c, caller, AuditAction.ROLLBACK, prompt, environment, current, version, reason, false);
+      return move(c, caller, AuditAction.ROLLBACK, prompt, environment, current, version, reason, false, List.of());
     });
   }
 
   private PromotionOutcome move(Connection c, CallerIdentity caller, AuditAction action, Prompt prompt,
-      String environment, Optional<Alias> current, Version version, String reason, boolean forced)
-      throws SQLException {
+      String environment, Optional<Alias> current, Version version, String reason, boolean forced,
+      List<GateCheck> gateChecks) throws SQLException {
     Instant updatedAt = aliases.put(c, prompt.id(), environment, version.id(), caller.actor());
     // Last statement of the transaction (see AuditRepository.append).
     AuditEvent event = audit.append(c, List.of(AuditEvent.of(action, caller.actor(), prompt.name(), environment,
-        current.map(Alias::versionId).orElse(null), version.id(), reason, forced))).get(0);
+        current.map(Alias::versionId).orElse(null), version.id(), reason, forced).withGateChecks(gateChecks)))
+        .get(0);
     return PromotionOutcome.moved(new Alias(prompt.name(), environment, version.id(), version.number(), updatedAt,
         caller.actor()), event);
+  }
+
+  /** GATE_FAILED naming every failing gate with its numbers; the metadata carries the first one's. */
+  private static RegistryException gateFailed(Version version, String environment, Optional<Alias> current,
+      List<GateCheck> failed) {
+    String holder = current.map(a -> environment + "'s " + a.promptName() + ":" + a.versionNumber())
+        .orElse(environment + "'s current version");
+    StringBuilder msg = new StringBuilder(version.label() + " cannot enter " + environment + ": ");
+    for (int i = 0; i < failed.size(); i++) {
+      GateCheck g = failed.get(i);
+      msg.append(i == 0 ? "" : "; ").append("gate '").append(g.gateName()).append("' (").append(g.metric())
+          .append(" on ").append(g.datasetId()).append('/').append(g.split()).append("): ").append(g.failure())
+          .append(" [required ").append(g.threshold() == null ? "-" : (g.lowerIsBetter() ? "<= " : ">= ")
+              + g.threshold())
+          .append(", found ").append(g.found() == null ? "none" : g.found())
+          .append(", ").append(holder).append(' ').append(g.current() == null ? "none" : g.current());
+      if (g.maxRegression() != null) {
+        msg.append(", max regression ").append(g.maxRegression());
+      }
+      msg.append(']');
+    }
+    msg.append(". Record an evaluation that meets the gate (RecordEvaluation), or have an admin force the "
+        + "promotion");
+    GateCheck first = failed.get(0);
+    Map<String, String> meta = new java.util.LinkedHashMap<>();
+    meta.put("gate", first.gateName());
+    meta.put("failed_gates", String.join(",", failed.stream().map(GateCheck::gateName).toList()));
+    meta.put("dataset_id", first.datasetId());
+    meta.put("split", first.split());
+    meta.put("metric", first.metric());
+    meta.put("required", first.threshold() == null ? "" : Double.toString(first.threshold()));
+    meta.put("found", first.found() == null ? "" : Double.toString(first.found()));
+    meta.put("current", first.current() == null ? "" : Double.toString(first.current()));
+    return new RegistryException(ErrorReason.GATE_FAILED, msg.toString(), meta);
   }
 
   private Prompt lock(Connection c, String promptName) throws SQLException {

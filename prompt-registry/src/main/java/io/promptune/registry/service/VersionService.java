@@ -5,13 +5,13 @@ import io.promptune.api.CallerIdentity.Role;
 import io.promptune.api.v1.AuditAction;
 import io.promptune.api.v1.InitMethod;
 import io.promptune.api.v1.LineageRelation;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.registry.config.RegistryConfig;
 import io.promptune.registry.domain.AuditEvent;
 import io.promptune.registry.domain.LineageEdge;
 import io.promptune.registry.domain.Names;
 import io.promptune.registry.domain.NewVersion;
 import io.promptune.registry.domain.Page;
-import io.promptune.registry.domain.PageTokens;
 import io.promptune.registry.domain.Prompt;
 import io.promptune.registry.domain.PromptTensor;
 import io.promptune.registry.domain.RegistryException;
@@ -124,12 +124,16 @@ public class VersionService {
 
       return new Version(id, prompt.id(), prompt.name(), number, tensor.length(), tensor.dModel(), null, sha256,
           v.baseModelId(), v.baseModelFingerprint(), v.tokenizerFingerprint(), v.initMethod(), v.trainingJobId(),
-          Map.copyOf(v.hyperparameters()), Map.copyOf(v.metrics()), caller.actor(), createdAt, List.copyOf(edges));
+          Map.copyOf(v.hyperparameters()), Map.copyOf(v.metrics()), caller.actor(), createdAt, List.copyOf(edges),
+          null);
     });
   }
 
   public Version get(VersionRef ref, boolean withTensor) {
-    return db.read(c -> lookup.withParents(c, lookup.resolve(c, ref, withTensor)));
+    return db.read(c -> {
+      Version v = lookup.withParents(c, lookup.resolve(c, ref, withTensor));
+      return withTensor ? lookup.withMemberTensors(c, v) : v;
+    });
   }
 
   /**
@@ -169,7 +173,7 @@ public class VersionService {
   }
 
   /** Each edge names exactly one parent and a relation; no edge twice. */
-  private static List<LineageEdge> checkedParents(List<LineageEdge> parents) {
+  static List<LineageEdge> checkedParents(List<LineageEdge> parents) {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < parents.size(); i++) {
       LineageEdge e = parents.get(i);
@@ -197,7 +201,7 @@ public class VersionService {
     return parents;
   }
 
-  private static void requireText(String value, String field, boolean required) {
+  static void requireText(String value, String field, boolean required) {
     if (required && value.isBlank()) {
       throw RegistryException.invalid(field, field + " is required");
     }

@@ -21,9 +21,11 @@ import io.promptune.api.v1.ListAuditEventsRequest;
 import io.promptune.api.v1.PeftAdapter;
 import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.Tensor;
+import io.promptune.common.safetensors.SafetensorsReader;
+import io.promptune.common.safetensors.SafetensorsWriter;
+import io.promptune.common.safetensors.SafetensorsWriter.RawTensor;
 import io.promptune.registry.RegistryTestSupport;
 import io.promptune.registry.domain.PromptTensor;
-import io.promptune.registry.peft.Safetensors;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -68,9 +70,9 @@ class PeftApiTest extends RegistryTestSupport {
     assertTrue(config.get("inference_mode").booleanValue());
     assertTrue(config.get("revision").isNull());
 
-    Safetensors.Contents file = Safetensors.read(adapter.getAdapterModelSafetensors().toByteArray(), "x");
+    SafetensorsReader.Contents file = SafetensorsReader.read(adapter.getAdapterModelSafetensors().toByteArray(), "x");
     assertEquals(List.of("prompt_embeddings"), List.copyOf(file.tensors().keySet()));
-    Safetensors.Entry e = file.tensors().get("prompt_embeddings");
+    SafetensorsReader.Entry e = file.tensors().get("prompt_embeddings");
     assertEquals("F32", e.dtype());
     assertEquals(List.of(3L, 8L), e.shape());
     assertArrayEquals(t.getData().toByteArray(), file.bytes(e));
@@ -189,12 +191,13 @@ class PeftApiTest extends RegistryTestSupport {
   }
 
   private static byte[] tensorFile(String name, String dtype, List<Long> shape, byte[] data) {
-    return Safetensors.write(List.of(new Safetensors.Tensor(name, dtype, shape, data)), Map.of());
+    return SafetensorsWriter.toBytes(List.of(RawTensor.of(name, dtype,
+        shape.stream().mapToLong(Long::longValue).toArray(), data)), Map.of());
   }
 
   private static byte[] twoTensors() {
-    return Safetensors.write(List.of(new Safetensors.Tensor("prompt_embeddings", "F32", List.of(2L, 4L),
-        new byte[32]), new Safetensors.Tensor("extra", "F32", List.of(1L), new byte[4])), Map.of());
+    return SafetensorsWriter.toBytes(List.of(RawTensor.of("prompt_embeddings", "F32", new long[] {2, 4},
+        new byte[32]), RawTensor.of("extra", "F32", new long[] {1}, new byte[4])), Map.of());
   }
 
   private static byte[] withTrailingByte(byte[] file) {

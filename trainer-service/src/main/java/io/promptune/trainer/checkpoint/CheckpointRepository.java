@@ -1,9 +1,9 @@
 package io.promptune.trainer.checkpoint;
 
-import io.promptune.trainer.db.Tx;
-import io.promptune.trainer.events.JobEventRepository;
 import io.promptune.api.v1.CheckpointEvent;
 import io.promptune.api.v1.JobEvent;
+import io.promptune.common.db.Transactions;
+import io.promptune.trainer.events.JobEventRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.PreparedStatement;
@@ -30,7 +30,7 @@ public class CheckpointRepository {
    * {@code keep}. Returns false when the job is no longer ours.
    */
   public boolean save(UUID jobId, int attempt, int step, byte[] data, int keep) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       // Lock the job row: the fence and the write are atomic with respect to a new claim.
       try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM trainer.jobs WHERE id = ? AND attempts = ?"
           + " AND state = 'RUNNING' FOR UPDATE")) {
@@ -67,7 +67,7 @@ public class CheckpointRepository {
 
   /** The checkpoint with the highest step. */
   public Optional<Stored> latest(UUID jobId) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT step, attempt, data FROM trainer.checkpoints"
           + " WHERE job_id = ? ORDER BY step DESC LIMIT 1")) {
         ps.setObject(1, jobId);
@@ -79,7 +79,7 @@ public class CheckpointRepository {
   }
 
   public int count(UUID jobId) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM trainer.checkpoints WHERE job_id = ?")) {
         ps.setObject(1, jobId);
         try (ResultSet rs = ps.executeQuery()) {

@@ -80,6 +80,8 @@ public final class Retrier {
           throw new GaveUp(what + " still failing after " + attempt + " attempts over " + elapsed + " ms: "
               + e.getStatus(), e);
         }
+        io.promptune.trainer.observability.TrainerMetrics.retry(
+            io.promptune.trainer.observability.TrainerMetrics.target(what), e.getStatus().getCode().name());
         LOG.warnf("%s failed (%s), retry %d in %d ms", what, e.getStatus().getCode(), attempt, backoff);
         try {
           sleeper.sleep(backoff);

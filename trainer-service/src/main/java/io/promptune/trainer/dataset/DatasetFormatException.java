@@ -1,21 +1,23 @@
 package io.promptune.trainer.dataset;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.Split;
+import io.promptune.common.errors.ServiceException;
 import java.util.Map;
 
-/** An uploaded file that cannot be read: says which split, which line (1-based, 0 = the file as a whole), and why. */
-public final class DatasetFormatException extends RuntimeException {
+/**
+ * An uploaded file that cannot be read: says which split, which line (1-based, 0 = the file as a whole), and why.
+ * MALFORMED_FILE, with the split and the line as metadata.
+ */
+public final class DatasetFormatException extends ServiceException {
 
   private final Split split;
   private final int line;
   private final String problem;
 
   public DatasetFormatException(Split split, int line, String problem) {
-    super(describe(split, line, problem));
+    super(ErrorReason.MALFORMED_FILE, describe(split, line, problem),
+        Map.of("split", split == Split.VALIDATION ? "VALIDATION" : "TRAIN", "line", Integer.toString(line)));
     this.split = split;
     this.line = line;
     this.problem = problem;
@@ -36,10 +38,5 @@ public final class DatasetFormatException extends RuntimeException {
 
   public String problem() {
     return problem;
-  }
-
-  public StatusRuntimeException toStatus() {
-    return ApiErrors.error(Status.Code.INVALID_ARGUMENT, ErrorReason.MALFORMED_FILE, getMessage(),
-        Map.of("split", split == Split.VALIDATION ? "VALIDATION" : "TRAIN", "line", Integer.toString(line)));
   }
 }

@@ -2,7 +2,9 @@ package io.promptune.trainer.dataset;
 
 import io.promptune.api.v1.DatasetFormat;
 import io.promptune.api.v1.Split;
-import io.promptune.trainer.db.Paging;
+import io.promptune.common.db.DatabaseException;
+import io.promptune.common.db.Transactions;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.db.Times;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -52,37 +54,30 @@ public class DatasetRepository {
    * Stores a new dataset unless one with the same id exists already.
    *
    * @return true when this call inserted it
-   * @throws SQLException with state 23505 when the name belongs to another dataset
+   * @throws DatabaseException with SQLSTATE 23505 when the name belongs to another dataset
    */
-  public boolean insert(DatasetRow row, CanonicalDataset data) throws SQLException {
-    try (Connection c = db.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        boolean inserted;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO trainer.datasets (id, name, description, format,"
-            + " fields, num_train, num_validation, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (id) DO NOTHING")) {
-          ps.setString(1, row.id());
-          ps.setString(2, row.name());
-          ps.setString(3, row.description());
-          ps.setString(4, row.format().name());
-          ps.setArray(5, c.createArrayOf("text", row.fields().toArray()));
-          ps.setLong(6, row.numTrain());
-          ps.setLong(7, row.numValidation());
-          ps.setString(8, row.createdBy());
-          inserted = ps.executeUpdate() == 1;
-        }
-        if (inserted) {
-          insertSplit(c, row.id(), Split.TRAIN, data.train());
-          insertSplit(c, row.id(), Split.VALIDATION, data.validation());
-        }
-        c.commit();
-        return inserted;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
+  public boolean insert(DatasetRow row, CanonicalDataset data) {
+    return Transactions.inTransaction(db, c -> {
+      boolean inserted;
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO trainer.datasets (id, name, description, format,"
+          + " fields, num_train, num_validation, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+          + " ON CONFLICT (id) DO NOTHING")) {
+        ps.setString(1, row.id());
+        ps.setString(2, row.name());
+        ps.setString(3, row.description());
+        ps.setString(4, row.format().name());
+        ps.setArray(5, c.createArrayOf("text", row.fields().toArray()));
+        ps.setLong(6, row.numTrain());
+        ps.setLong(7, row.numValidation());
+        ps.setString(8, row.createdBy());
+        inserted = ps.executeUpdate() == 1;
       }
-    }
+      if (inserted) {
+        insertSplit(c, row.id(), Split.TRAIN, data.train());
+        insertSplit(c, row.id(), Split.VALIDATION, data.validation());
+      }
+      return inserted;
+    });
   }
 
   private static void insertSplit(Connection c, String id, Split split, List<DataRecord> records)
@@ -116,14 +111,14 @@ public class DatasetRepository {
   }
 
   /** Newest first. */
-  public List<DatasetRow> list(int limit, Paging.Cursor after) {
+  public List<DatasetRow> list(int limit, PageTokens.Keyset after) {
     String sql = "SELECT " + COLUMNS + " FROM trainer.datasets"
         + (after == null ? "" : " WHERE (create_time, id) < (?, ?)")
         + " ORDER BY create_time DESC, id DESC LIMIT ?";
     try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
       if (after != null) {
-        ps.setObject(i++, Times.fromMicros(after.micros()));
+        ps.setObject(i++, Times.fromMicros(after.position()));
         ps.setString(i++, after.key());
       }
       ps.setInt(i, limit);

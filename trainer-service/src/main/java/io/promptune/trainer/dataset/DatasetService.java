@@ -1,25 +1,26 @@
 package io.promptune.trainer.dataset;
 
-import io.grpc.Status;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.Dataset;
 import io.promptune.api.v1.DatasetHeader;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.GetDatasetRequest;
 import io.promptune.api.v1.ListDatasetsRequest;
 import io.promptune.api.v1.ListDatasetsResponse;
+import io.promptune.common.db.DatabaseException;
+import io.promptune.common.errors.ServiceException;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.config.TrainerConfig;
-import io.promptune.trainer.db.Paging;
 import io.promptune.trainer.db.Times;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
 /** Upload, lookup and listing of datasets. */
 @ApplicationScoped
 public class DatasetService {
+
+  private static final String DATASETS_SCOPE = "datasets";
 
   @Inject
   DatasetRepository datasets;
@@ -38,12 +39,7 @@ public class DatasetService {
    */
   public Dataset store(DatasetUpload upload, String actor) {
     DatasetHeader h = upload.header();
-    CanonicalDataset data;
-    try {
-      data = upload.build();
-    } catch (DatasetFormatException e) {
-      throw e.toStatus();
-    }
+    CanonicalDataset data = upload.build();
     var existing = datasets.findById(data.id());
     if (existing.isPresent()) {
       return existing.get().toProto();
@@ -52,25 +48,25 @@ public class DatasetService {
         data.train().size(), data.validation().size(), actor, null);
     try {
       datasets.insert(row, data);
-    } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) {
+    } catch (DatabaseException e) {
+      if ("23505".equals(e.sqlState())) {
         var again = datasets.findById(data.id());
         if (again.isPresent()) {
           return again.get().toProto();
         }
-        throw ApiErrors.error(Status.Code.ALREADY_EXISTS, ErrorReason.ALREADY_EXISTS,
+        throw new ServiceException(ErrorReason.ALREADY_EXISTS,
             "a different dataset is already named \"" + h.getName() + "\"", Map.of("name", h.getName()));
       }
-      throw new IllegalStateException("storing dataset: " + e.getMessage(), e);
+      throw e;
     }
     return datasets.findById(data.id()).orElseThrow().toProto();
   }
 
   public DatasetRow require(String idOrName) {
     if (idOrName == null || idOrName.isEmpty()) {
-      throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "dataset (id or name) is required");
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "dataset (id or name) is required");
     }
-    return datasets.find(idOrName).orElseThrow(() -> ApiErrors.error(Status.Code.NOT_FOUND, ErrorReason.NOT_FOUND,
+    return datasets.find(idOrName).orElseThrow(() -> new ServiceException(ErrorReason.NOT_FOUND,
         "no dataset with id or name \"" + idOrName + "\"", Map.of("dataset", idOrName)));
   }
 
@@ -83,15 +79,17 @@ public class DatasetService {
   }
 
   public ListDatasetsResponse list(ListDatasetsRequest request) {
-    int size = Paging.size(request.getPage());
-    List<DatasetRow> rows = datasets.list(size + 1, Paging.cursor(request.getPage().getPageToken()));
+    int size = PageTokens.size(request.getPage());
+    List<DatasetRow> rows = datasets.list(size + 1,
+        PageTokens.decodeKeyset(request.getPage().getPageToken(), DATASETS_SCOPE));
     ListDatasetsResponse.Builder out = ListDatasetsResponse.newBuilder();
     for (int i = 0; i < Math.min(size, rows.size()); i++) {
       out.addDatasets(rows.get(i).toProto());
     }
     if (rows.size() > size) {
       DatasetRow last = rows.get(size - 1);
-      out.setNextPageToken(Paging.token(Times.micros(last.createTime()), last.id()));
+      out.setNextPageToken(PageTokens.encode(DATASETS_SCOPE,
+          new PageTokens.Keyset(Times.micros(last.createTime()), last.id())));
     }
     return out.build();
   }

@@ -1,13 +1,12 @@
 package io.promptune.trainer.dataset;
 
-import io.grpc.Status;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.DataChunk;
 import io.promptune.api.v1.DatasetFormat;
 import io.promptune.api.v1.DatasetHeader;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.Split;
 import io.promptune.api.v1.UploadDatasetRequest;
+import io.promptune.common.errors.ServiceException;
 import java.io.ByteArrayOutputStream;
 import java.util.HashSet;
 import java.util.Set;
@@ -35,29 +34,29 @@ public final class DatasetUpload {
     switch (message.getKindCase()) {
       case HEADER -> {
         if (header != null) {
-          throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "the header was already sent; send it once, first");
+          throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "the header was already sent; send it once, first");
         }
         header = validate(message.getHeader());
       }
       case CHUNK -> {
         if (header == null) {
-          throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "the first message must be the header");
+          throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "the first message must be the header");
         }
         append(message.getChunk());
       }
-      default -> throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "empty UploadDatasetRequest");
+      default -> throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "empty UploadDatasetRequest");
     }
   }
 
   private void append(DataChunk chunk) {
     int size = chunk.getData().size();
     if (size > limits.maxChunkBytes()) {
-      throw ApiErrors.invalid(ErrorReason.REQUEST_TOO_LARGE,
+      throw new ServiceException(ErrorReason.REQUEST_TOO_LARGE,
           "a chunk holds at most " + limits.maxChunkBytes() + " bytes, got " + size);
     }
     total += size;
     if (total > limits.maxBytes()) {
-      throw ApiErrors.invalid(ErrorReason.MALFORMED_FILE,
+      throw new ServiceException(ErrorReason.MALFORMED_FILE,
           "the dataset is over the size limit of " + limits.maxBytes() + " bytes");
     }
     if (chunk.getSplit() == Split.VALIDATION) {
@@ -66,37 +65,37 @@ public final class DatasetUpload {
     } else if (chunk.getSplit() == Split.TRAIN || chunk.getSplit() == Split.SPLIT_UNSPECIFIED) {
       train.writeBytes(chunk.getData().toByteArray());
     } else {
-      throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "unknown split " + chunk.getSplitValue());
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "unknown split " + chunk.getSplitValue());
     }
   }
 
   private static DatasetHeader validate(DatasetHeader h) {
     if (!NAME.matcher(h.getName()).matches()) {
-      throw ApiErrors.error(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT,
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT,
           "name must be 1-128 of [A-Za-z0-9._-] starting with a letter or digit, got \"" + h.getName() + "\"",
           java.util.Map.of("field", "header.name"));
     }
     if (h.getFormat() != DatasetFormat.JSONL && h.getFormat() != DatasetFormat.CSV
         && h.getFormat() != DatasetFormat.TSV) {
-      throw ApiErrors.error(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT,
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT,
           "format must be JSONL, CSV or TSV", java.util.Map.of("field", "header.format"));
     }
     float f = h.getValidationFraction();
     if (!Float.isFinite(f) || f >= 1) {
-      throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "validation_fraction must be < 1 (0 means 0.1, "
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "validation_fraction must be < 1 (0 means 0.1, "
           + "negative means no validation split), got " + f);
     }
     Set<String> targets = new HashSet<>();
     for (var e : h.getColumnMappingMap().entrySet()) {
       if (e.getKey().isEmpty() || e.getValue().isEmpty()) {
-        throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "column_mapping entries need a source and a name");
+        throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "column_mapping entries need a source and a name");
       }
       if (e.getValue().contains("{") || e.getValue().contains("}")) {
-        throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT,
+        throw new ServiceException(ErrorReason.INVALID_ARGUMENT,
             "column_mapping name \"" + e.getValue() + "\" must not contain braces");
       }
       if (!targets.add(e.getValue())) {
-        throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT,
+        throw new ServiceException(ErrorReason.INVALID_ARGUMENT,
             "column_mapping maps two columns to \"" + e.getValue() + "\"");
       }
     }
@@ -105,7 +104,7 @@ public final class DatasetUpload {
 
   public DatasetHeader header() {
     if (header == null) {
-      throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "no header was sent");
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "no header was sent");
     }
     return header;
   }

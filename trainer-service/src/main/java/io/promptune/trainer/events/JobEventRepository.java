@@ -2,8 +2,8 @@ package io.promptune.trainer.events;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.promptune.api.v1.JobEvent;
+import io.promptune.common.db.Transactions;
 import io.promptune.trainer.db.Times;
-import io.promptune.trainer.db.Tx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -74,7 +74,7 @@ public class JobEventRepository {
 
   /** Events with sequence &gt;= {@code fromSequence}, oldest first. */
   public List<JobEvent> list(UUID jobId, long fromSequence, int limit) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT sequence, time, payload FROM trainer.job_events"
           + " WHERE job_id = ? AND sequence >= ? ORDER BY sequence LIMIT ?")) {
         ps.setObject(1, jobId);

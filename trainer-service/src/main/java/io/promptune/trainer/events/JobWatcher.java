@@ -1,7 +1,5 @@
 package io.promptune.trainer.events;
 
-import io.grpc.Context;
-import io.grpc.stub.StreamObserver;
 import io.promptune.api.v1.JobEvent;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.queue.JobRepository;
@@ -34,25 +32,36 @@ public class JobWatcher {
 
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
-  /** Streams until the job ends, the call is cancelled, or an error (passed to {@code out.onError}). */
-  public void watch(JobRow job, long fromSequence, StreamObserver<JobEvent> out, Context call,
-      java.util.function.Function<Throwable, Throwable> errors) {
+  /** Where a watch sends what it reads; the gRPC layer adapts its stream to it. */
+  public interface Sink {
+    void event(JobEvent event);
+
+    void completed();
+
+    void failed(RuntimeException e);
+
+    /** The caller went away: stop reading. */
+    boolean cancelled();
+  }
+
+  /** Streams until the job ends, the call is cancelled, or an error (passed to {@code out.failed}). */
+  public void watch(JobRow job, long fromSequence, Sink out) {
     threads.execute(() -> {
       try {
         long next = Math.max(1, fromSequence);
-        while (!call.isCancelled()) {
+        while (!out.cancelled()) {
           // Read the state before the events: if it was terminal then, its final event is already stored.
           boolean ended = jobs.find(job.id()).map(JobRow::terminal).orElse(true);
           List<JobEvent> batch;
           do {
             batch = events.list(job.id(), next, PAGE);
             for (JobEvent e : batch) {
-              out.onNext(e);
+              out.event(e);
               next = e.getSequence() + 1;
             }
-          } while (batch.size() == PAGE && !call.isCancelled());
+          } while (batch.size() == PAGE && !out.cancelled());
           if (ended) {
-            out.onCompleted();
+            out.completed();
             return;
           }
           Thread.sleep(config.watch().pollInterval().toMillis());
@@ -60,8 +69,8 @@ public class JobWatcher {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) {
-        if (!call.isCancelled()) {
-          out.onError(errors.apply(e));
+        if (!out.cancelled()) {
+          out.failed(e);
         }
       }
     });

@@ -1,12 +1,12 @@
 package io.promptune.trainer.grpc;
 
 import io.grpc.Context;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
 import io.promptune.common.auth.CallerContext;
+import io.promptune.common.errors.ServiceException;
+import io.promptune.common.grpc.StatusPolicy;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.api.v1.CancelJobRequest;
 import io.promptune.api.v1.Dataset;
 import io.promptune.api.v1.ErrorReason;
@@ -26,7 +26,6 @@ import io.promptune.api.v1.UploadDatasetRequest;
 import io.promptune.api.v1.WatchJobRequest;
 import io.promptune.trainer.dataset.DatasetService;
 import io.promptune.trainer.dataset.DatasetUpload;
-import io.promptune.trainer.db.Paging;
 import io.promptune.trainer.events.JobEventRepository;
 import io.promptune.trainer.events.JobWatcher;
 import io.promptune.trainer.job.JobService;
@@ -35,14 +34,12 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import java.util.List;
-import java.util.function.Supplier;
-import org.jboss.logging.Logger;
 
 /** The Trainer gRPC surface: argument plumbing and error mapping only; the work is in the service classes. */
 @GrpcService
 public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
 
-  private static final Logger LOG = Logger.getLogger(TrainerGrpcService.class);
+  private static final StatusPolicy STATUS = new StatusPolicy("trainer");
 
   @Inject
   DatasetService datasets;
@@ -74,7 +71,7 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
           upload.accept(message);
         } catch (RuntimeException e) {
           failed = true;
-          response.onError(toStatus(e));
+          response.onError(STATUS.toStatus(e, "UploadDataset"));
         }
       }
 
@@ -86,7 +83,7 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
       @Override
       public void onCompleted() {
         if (!failed) {
-          unary(response, () -> datasets.store(upload, caller.actor()));
+          STATUS.answer(response, "UploadDataset", () -> datasets.store(upload, caller.actor()));
         }
       }
     };
@@ -95,37 +92,37 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   @Override
   @Blocking
   public void getDataset(GetDatasetRequest request, StreamObserver<Dataset> response) {
-    unary(response, () -> datasets.get(request));
+    STATUS.answer(response, "GetDataset", () -> datasets.get(request));
   }
 
   @Override
   @Blocking
   public void listDatasets(ListDatasetsRequest request, StreamObserver<ListDatasetsResponse> response) {
-    unary(response, () -> datasets.list(request));
+    STATUS.answer(response, "ListDatasets", () -> datasets.list(request));
   }
 
   @Override
   @Blocking
   public void submitJob(SubmitJobRequest request, StreamObserver<Job> response) {
-    unary(response, () -> jobs.submit(request.getSpec(), CallerContext.current()));
+    STATUS.answer(response, "SubmitJob", () -> jobs.submit(request.getSpec(), CallerContext.current()));
   }
 
   @Override
   @Blocking
   public void getJob(GetJobRequest request, StreamObserver<Job> response) {
-    unary(response, () -> jobs.get(request.getJobId()));
+    STATUS.answer(response, "GetJob", () -> jobs.get(request.getJobId()));
   }
 
   @Override
   @Blocking
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
-    unary(response, () -> jobs.list(request));
+    STATUS.answer(response, "ListJobs", () -> jobs.list(request));
   }
 
   @Override
   @Blocking
   public void cancelJob(CancelJobRequest request, StreamObserver<Job> response) {
-    unary(response, () -> jobs.cancel(request, CallerContext.current()));
+    STATUS.answer(response, "CancelJob", () -> jobs.cancel(request, CallerContext.current()));
   }
 
   @Override
@@ -133,50 +130,53 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   public void watchJob(WatchJobRequest request, StreamObserver<JobEvent> response) {
     try {
       if (request.getFromSequence() < 0) {
-        throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "from_sequence must be >= 0");
+        throw new ServiceException(ErrorReason.INVALID_ARGUMENT, "from_sequence must be >= 0",
+            java.util.Map.of("field", "from_sequence"));
       }
       JobRow job = jobs.require(request.getJobId());
-      watcher.watch(job, request.getFromSequence(), response, Context.current(), TrainerGrpcService::toStatus);
+      Context call = Context.current();
+      watcher.watch(job, request.getFromSequence(), new JobWatcher.Sink() {
+        @Override
+        public void event(JobEvent event) {
+          response.onNext(event);
+        }
+
+        @Override
+        public void completed() {
+          response.onCompleted();
+        }
+
+        @Override
+        public void failed(RuntimeException e) {
+          response.onError(STATUS.toStatus(e, "WatchJob"));
+        }
+
+        @Override
+        public boolean cancelled() {
+          return call.isCancelled();
+        }
+      });
     } catch (RuntimeException e) {
-      response.onError(toStatus(e));
+      response.onError(STATUS.toStatus(e, "WatchJob"));
     }
   }
 
   @Override
   @Blocking
   public void listJobEvents(ListJobEventsRequest request, StreamObserver<ListJobEventsResponse> response) {
-    unary(response, () -> {
+    STATUS.answer(response, "ListJobEvents", () -> {
       JobRow job = jobs.require(request.getJobId());
-      int size = Paging.size(request.getPage());
-      long from = Math.max(1, Paging.sequence(request.getPage().getPageToken()));
+      int size = PageTokens.size(request.getPage());
+      String scope = "events|" + job.id();
+      Long next = PageTokens.decodeLong(request.getPage().getPageToken(), scope);
+      long from = next == null ? 1 : Math.max(1, next);
       List<JobEvent> page = events.list(job.id(), from, size + 1);
       ListJobEventsResponse.Builder out = ListJobEventsResponse.newBuilder()
           .addAllEvents(page.subList(0, Math.min(size, page.size())));
       if (page.size() > size) {
-        out.setNextPageToken(Paging.sequenceToken(page.get(size).getSequence()));
+        out.setNextPageToken(PageTokens.encode(scope, Long.toString(page.get(size).getSequence())));
       }
       return out.build();
     });
-  }
-
-  private static <T> void unary(StreamObserver<T> response, Supplier<T> work) {
-    T result;
-    try {
-      result = work.get();
-    } catch (RuntimeException e) {
-      response.onError(toStatus(e));
-      return;
-    }
-    response.onNext(result);
-    response.onCompleted();
-  }
-
-  /** API errors pass through; anything else becomes INTERNAL with a stable reason (and is logged). */
-  static Throwable toStatus(Throwable e) {
-    if (e instanceof StatusRuntimeException s) {
-      return s;
-    }
-    LOG.error("unexpected failure", e);
-    return ApiErrors.error(Status.Code.INTERNAL, ErrorReason.INTERNAL, "internal error: " + e.getMessage());
   }
 }

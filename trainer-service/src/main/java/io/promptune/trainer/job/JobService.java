@@ -1,8 +1,5 @@
 package io.promptune.trainer.job;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
 import io.promptune.api.v1.CancelJobRequest;
 import io.promptune.api.v1.ErrorReason;
@@ -16,12 +13,14 @@ import io.promptune.api.v1.ModelInfo;
 import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.Split;
 import io.promptune.api.v1.VersionSelector;
+import io.promptune.common.errors.ServiceException;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.clients.RegistryClient;
+import io.promptune.trainer.clients.RemoteFailure;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.dataset.DatasetRepository;
 import io.promptune.trainer.dataset.DatasetRow;
 import io.promptune.trainer.dataset.DatasetService;
-import io.promptune.trainer.db.Paging;
 import io.promptune.trainer.db.Times;
 import io.promptune.trainer.queue.JobRepository;
 import io.promptune.trainer.queue.JobRow;
@@ -60,7 +59,7 @@ public class JobService {
     try {
       JobPlan.build(normalized, datasets.records(ds.id(), Split.TRAIN), datasets.records(ds.id(), Split.VALIDATION));
     } catch (IllegalArgumentException e) {
-      throw ApiErrors.error(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT,
+      throw new ServiceException(ErrorReason.INVALID_ARGUMENT,
           "dataset " + ds.name() + " does not fit task format \"" + normalized.getTaskFormat().getName() + "\": "
               + e.getMessage(), Map.of("field", "spec.task_format"));
     }
@@ -71,10 +70,10 @@ public class JobService {
     try {
       return registry.getVersion(GetVersionRequest.newBuilder().setVersion(selector).setOmitTensor(true).build(),
           caller);
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        throw ApiErrors.error(Status.Code.NOT_FOUND, ErrorReason.NOT_FOUND,
-            "init version not found in the registry: " + e.getStatus().getDescription(),
+    } catch (RuntimeException e) {
+      if (RemoteFailure.of(e).map(RemoteFailure::notFound).orElse(false)) {
+        throw new ServiceException(ErrorReason.NOT_FOUND,
+            "init version not found in the registry: " + RemoteFailure.of(e).orElseThrow().description(),
             Map.of("field", "spec.init.from_version"));
       }
       throw unavailable("prompt registry", e);
@@ -84,18 +83,17 @@ public class JobService {
   private static <T> T dependency(String what, java.util.function.Supplier<T> call) {
     try {
       return call.get();
-    } catch (StatusRuntimeException e) {
+    } catch (RuntimeException e) {
       throw unavailable(what, e);
     }
   }
 
-  private static StatusRuntimeException unavailable(String what, StatusRuntimeException e) {
-    if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
-        || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
-      return ApiErrors.error(Status.Code.UNAVAILABLE, ErrorReason.UNAVAILABLE_DEPENDENCY,
-          "the " + what + " is not reachable: " + e.getStatus().getCode() + " " + e.getStatus().getDescription());
-    }
-    return e;
+  /** A transient failure of a call to {@code what} as UNAVAILABLE_DEPENDENCY; anything else unchanged. */
+  private static RuntimeException unavailable(String what, RuntimeException e) {
+    return RemoteFailure.of(e).filter(RemoteFailure::transientFailure)
+        .<RuntimeException>map(f -> new ServiceException(ErrorReason.UNAVAILABLE_DEPENDENCY,
+            "the " + what + " is not reachable: " + f.code() + " " + f.description()))
+        .orElse(e);
   }
 
   public JobRow require(String jobId) {
@@ -103,10 +101,9 @@ public class JobService {
     try {
       id = UUID.fromString(jobId);
     } catch (IllegalArgumentException e) {
-      throw ApiErrors.error(Status.Code.NOT_FOUND, ErrorReason.NOT_FOUND, "no job \"" + jobId + "\"",
-          Map.of("job_id", jobId));
+      throw new ServiceException(ErrorReason.NOT_FOUND, "no job \"" + jobId + "\"", Map.of("job_id", jobId));
     }
-    return jobs.find(id).orElseThrow(() -> ApiErrors.error(Status.Code.NOT_FOUND, ErrorReason.NOT_FOUND,
+    return jobs.find(id).orElseThrow(() -> new ServiceException(ErrorReason.NOT_FOUND,
         "no job \"" + jobId + "\"", Map.of("job_id", jobId)));
   }
 
@@ -115,17 +112,20 @@ public class JobService {
   }
 
   public ListJobsResponse list(ListJobsRequest request) {
-    int size = Paging.size(request.getPage());
+    int size = PageTokens.size(request.getPage());
     List<JobState> states = request.getStatesList().stream().filter(s -> s != JobState.JOB_STATE_UNSPECIFIED)
         .distinct().toList();
-    List<JobRow> rows = jobs.list(size + 1, Paging.cursor(request.getPage().getPageToken()), states);
+    String scope = "jobs|" + String.join(",", states.stream().map(Enum::name).sorted().toList());
+    List<JobRow> rows = jobs.list(size + 1, PageTokens.decodeKeyset(request.getPage().getPageToken(), scope),
+        states);
     ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
     for (int i = 0; i < Math.min(size, rows.size()); i++) {
       out.addJobs(rows.get(i).toProto());
     }
     if (rows.size() > size) {
       JobRow last = rows.get(size - 1);
-      out.setNextPageToken(Paging.token(Times.micros(last.createTime()), last.id().toString()));
+      out.setNextPageToken(PageTokens.encode(scope,
+          new PageTokens.Keyset(Times.micros(last.createTime()), last.id().toString())));
     }
     return out.build();
   }
@@ -137,10 +137,10 @@ public class JobService {
     switch (jobs.cancel(row.id(), reason)) {
       case ALREADY_FINISHED -> {
         JobRow now = jobs.find(row.id()).orElseThrow();
-        throw ApiErrors.error(Status.Code.FAILED_PRECONDITION, ErrorReason.JOB_STATE,
+        throw new ServiceException(ErrorReason.JOB_STATE,
             "job " + row.id() + " is already " + now.state(), Map.of("state", now.state().name()));
       }
-      case NOT_FOUND -> throw ApiErrors.notFound("no job \"" + request.getJobId() + "\"");
+      case NOT_FOUND -> throw new ServiceException(ErrorReason.NOT_FOUND, "no job \"" + request.getJobId() + "\"");
       default -> {
         return jobs.find(row.id()).orElseThrow().toProto();
       }
@@ -149,7 +149,7 @@ public class JobService {
 
   public static void requireRole(CallerIdentity caller, CallerIdentity.Role role, String what) {
     if (!caller.role().atLeast(role)) {
-      throw ApiErrors.error(Status.Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED,
+      throw new ServiceException(ErrorReason.PERMISSION_DENIED,
           "the " + role.name().toLowerCase(java.util.Locale.ROOT) + " role is needed to " + what + "; "
               + caller.actor() + " has " + caller.role().name().toLowerCase(java.util.Locale.ROOT));
     }

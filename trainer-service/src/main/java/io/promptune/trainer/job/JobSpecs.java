@@ -1,7 +1,5 @@
 package io.promptune.trainer.job;
 
-import io.grpc.Status;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.ClassLabelInit;
 import io.promptune.api.v1.ConstantSchedule;
 import io.promptune.api.v1.EarlyStopping;
@@ -16,6 +14,7 @@ import io.promptune.api.v1.Schedule;
 import io.promptune.api.v1.Truncation;
 import io.promptune.api.v1.VersionInit;
 import io.promptune.api.v1.VersionSelector;
+import io.promptune.common.errors.ServiceException;
 import io.promptune.trainer.format.ResolvedFormat;
 import io.promptune.trainer.format.TaskFormats;
 import io.promptune.trainer.init.PromptInitializer;
@@ -55,7 +54,7 @@ public final class JobSpecs {
     if (spec.getBaseModelFingerprint().isEmpty()) {
       b.setBaseModelFingerprint(model.getFingerprint());
     } else if (!spec.getBaseModelFingerprint().equals(model.getFingerprint())) {
-      throw ApiErrors.error(Status.Code.FAILED_PRECONDITION, ErrorReason.MODEL_MISMATCH,
+      throw new ServiceException(ErrorReason.MODEL_MISMATCH,
           "base_model_fingerprint " + spec.getBaseModelFingerprint() + " does not match the runtime's model "
               + model.getModelId() + " (" + model.getFingerprint() + ")",
           Map.of("expected", spec.getBaseModelFingerprint(), "runtime", model.getFingerprint()));
@@ -118,7 +117,7 @@ public final class JobSpecs {
         }
         source = resolveVersion.apply(init.getFromVersion().getVersion());
         if (source.getDModel() != model.getDModel()) {
-          throw ApiErrors.error(Status.Code.FAILED_PRECONDITION, ErrorReason.MODEL_MISMATCH,
+          throw new ServiceException(ErrorReason.MODEL_MISMATCH,
               "version " + source.getId() + " has width " + source.getDModel() + ", the model's d_model is "
                   + model.getDModel(), Map.of("version_id", source.getId()));
         }
@@ -215,7 +214,7 @@ public final class JobSpecs {
   }
 
   static RuntimeException invalid(String field, String message) {
-    return ApiErrors.error(Status.Code.INVALID_ARGUMENT, ErrorReason.INVALID_ARGUMENT, message,
+    return new ServiceException(ErrorReason.INVALID_ARGUMENT, message,
         Map.of("field", "spec." + field));
   }
 }

@@ -1,7 +1,5 @@
 package io.promptune.trainer.job;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.promptune.api.CallerIdentity;
 import io.promptune.api.Tensors;
 import io.promptune.api.v1.GetVersionRequest;
@@ -16,6 +14,7 @@ import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.PublishVersionRequest;
 import io.promptune.api.v1.Tensor;
 import io.promptune.trainer.clients.RegistryClient;
+import io.promptune.trainer.clients.RemoteFailure;
 import io.promptune.trainer.clients.Retrier;
 import io.promptune.trainer.loop.TrainingState;
 import io.promptune.trainer.optim.Optimizers;
@@ -86,8 +85,8 @@ public final class Publisher {
         }
       }
       return null;
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+    } catch (RuntimeException e) {
+      if (RemoteFailure.of(e).map(RemoteFailure::notFound).orElse(false)) {
         return null; // the prompt does not exist yet
       }
       throw e;

@@ -13,6 +13,11 @@ public interface LoopListener {
 
   default void onStep(StepEvent step) {}
 
+  /** A step starts; the returned action runs when it ends, however it ends (tracing, log context). */
+  default Runnable stepStarted(int step) {
+    return () -> {};
+  }
+
   default void onEval(EvalEvent eval) {}
 
   /** The state after a step (and its evaluation, if any) is complete: store it to resume from here. */

@@ -12,6 +12,7 @@ import io.promptune.api.v1.TrainingExample;
 import io.promptune.api.v1.Truncation;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.format.TextPair;
+import io.promptune.trainer.observability.TrainerMetrics;
 import io.promptune.trainer.schedule.LrSchedule;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -63,7 +64,12 @@ public final class TrainingLoop {
       if (listener.shouldStop()) {
         return Outcome.STOPPED;
       }
-      step(st);
+      Runnable end = listener.stepStarted(st.step + 1);
+      try {
+        step(st);
+      } finally {
+        end.run();
+      }
     }
     return Outcome.FINISHED;
   }
@@ -75,6 +81,7 @@ public final class TrainingLoop {
     double lr = s.baseLearningRate() * s.schedule().factor(step);
 
     Gradient g = lossAndGradient(st, batch);
+    long called = System.nanoTime(); // metrics only
     if (!Float.isFinite(g.loss)) {
       throw new NonFiniteException("loss is " + g.loss + " at step " + step);
     }
@@ -96,6 +103,7 @@ public final class TrainingLoop {
     }
     st.step = step;
     st.lastLoss = g.loss;
+    TrainerMetrics.step(called - started, System.nanoTime() - called);
     double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
     listener.onStep(StepEvent.newBuilder().setStep(step).setLoss(g.loss).setLearningRate((float) lr)
         .setGradNorm(gradNorm).setExamplesPerSecond((float) (batch.length / seconds)).build());

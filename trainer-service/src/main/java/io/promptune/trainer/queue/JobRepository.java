@@ -8,9 +8,9 @@ import io.promptune.api.v1.JobState;
 import io.promptune.api.v1.PublishedEvent;
 import io.promptune.api.v1.StateEvent;
 import io.promptune.api.v1.StepEvent;
-import io.promptune.trainer.db.Paging;
+import io.promptune.common.db.Transactions;
+import io.promptune.common.paging.PageTokens;
 import io.promptune.trainer.db.Times;
-import io.promptune.trainer.db.Tx;
 import io.promptune.trainer.events.JobEventRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -69,7 +69,7 @@ public class JobRepository {
   }
 
   public JobRow insert(UUID id, JobSpec spec, String datasetId, String submittedBy) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO trainer.jobs (id, spec, dataset_id, state,"
           + " submitted_by) VALUES (?, ?, ?, 'QUEUED', ?)")) {
         ps.setObject(1, id);
@@ -84,7 +84,7 @@ public class JobRepository {
   }
 
   public Optional<JobRow> find(UUID id) {
-    return Tx.run(db, c -> find(c, id));
+    return Transactions.inTransaction(db, c -> find(c, id));
   }
 
   private Optional<JobRow> find(Connection c, UUID id) throws SQLException {
@@ -97,7 +97,7 @@ public class JobRepository {
   }
 
   /** Newest first; {@code states} empty means all. */
-  public List<JobRow> list(int limit, Paging.Cursor after, Collection<JobState> states) {
+  public List<JobRow> list(int limit, PageTokens.Keyset after, Collection<JobState> states) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM trainer.jobs WHERE true");
     if (after != null) {
       sql.append(" AND (create_time, id) < (?, ?)");
@@ -106,11 +106,11 @@ public class JobRepository {
       sql.append(" AND state = ANY (?)");
     }
     sql.append(" ORDER BY create_time DESC, id DESC LIMIT ?");
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
         int i = 1;
         if (after != null) {
-          ps.setObject(i++, Times.fromMicros(after.micros()));
+          ps.setObject(i++, Times.fromMicros(after.position()));
           ps.setObject(i++, UUID.fromString(after.key()));
         }
         if (!states.isEmpty()) {
@@ -133,7 +133,7 @@ public class JobRepository {
    * its last checkpoint). Jobs asked to cancel or out of attempts are left to {@link #reap}.
    */
   public Optional<JobRow> claim(String worker, Duration lease, int maxAttempts) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       UUID id;
       String previous;
       String previousWorker;
@@ -170,7 +170,7 @@ public class JobRepository {
 
   /** Renews the lease; tells the holder whether it still holds the job and whether a cancel was asked. */
   public Control heartbeat(UUID id, int attempt, Duration lease) {
-    return Tx.run(db, c -> renew(c, id, attempt, lease, null, null));
+    return Transactions.inTransaction(db, c -> renew(c, id, attempt, lease, null, null));
   }
 
   private Control renew(Connection c, UUID id, int attempt, Duration lease, Integer step, Float loss)
@@ -195,7 +195,7 @@ public class JobRepository {
 
   /** After a step: progress, lease renewal and the StepEvent in one transaction. */
   public Control recordStep(UUID id, int attempt, Duration lease, StepEvent step) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       Control ctl = renew(c, id, attempt, lease, step.getStep(), step.getLoss());
       if (ctl.owned()) {
         events.append(c, id, JobEvent.newBuilder().setStep(step).build(), attempt);
@@ -206,7 +206,7 @@ public class JobRepository {
 
   /** After an evaluation: the EvalEvent, and the job's best metric when this evaluation is the new best. */
   public Control recordEval(UUID id, int attempt, Duration lease, EvalEvent eval) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       Control ctl = renew(c, id, attempt, lease, null, null);
       if (ctl.owned()) {
         if (eval.getBest()) {
@@ -226,12 +226,12 @@ public class JobRepository {
 
   /** Any event of the holder (e.g. "resumed from step k"); false when it no longer holds the job. */
   public boolean appendOwned(UUID id, int attempt, JobEvent event) {
-    return Tx.run(db, c -> events.append(c, id, event, attempt).isPresent());
+    return Transactions.inTransaction(db, c -> events.append(c, id, event, attempt).isPresent());
   }
 
   /** Records the published version (before the job is marked SUCCEEDED, so a crash in between is recoverable). */
   public boolean recordPublished(UUID id, int attempt, PublishedEvent published) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE trainer.jobs SET published_version_id = ?,"
           + " update_time = now() WHERE id = ? AND attempts = ? AND state = 'RUNNING'")) {
         ps.setString(1, published.getVersionId());
@@ -248,7 +248,7 @@ public class JobRepository {
 
   /** Ends a job the caller holds: SUCCEEDED, FAILED (with an ErrorReason name) or CANCELLED. */
   public boolean finish(UUID id, int attempt, JobState terminal, String reason, String reasonCode) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE trainer.jobs SET state = ?, reason = ?, reason_code = ?,"
           + " lease_until = NULL, end_time = now(), update_time = now()"
           + " WHERE id = ? AND attempts = ? AND state = 'RUNNING'")) {
@@ -268,7 +268,7 @@ public class JobRepository {
 
   /** Gives a job back without finishing it (shutdown): still RUNNING, lease expired, so any worker resumes it. */
   public boolean release(UUID id, int attempt, String why) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE trainer.jobs SET lease_until = " + LEASE_NOW + ","
           + " update_time = now() WHERE id = ? AND attempts = ? AND state = 'RUNNING'")) {
         ps.setLong(1, offsetMillis());
@@ -290,7 +290,7 @@ public class JobRepository {
    * its loop notices before its next step.
    */
   public CancelOutcome cancel(UUID id, String reason) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       String state;
       boolean expired;
       try (PreparedStatement ps = c.prepareStatement("SELECT state, lease_until < " + LEASE_NOW
@@ -335,7 +335,7 @@ public class JobRepository {
    * their attempts. Returns how many it ended.
    */
   public int reap(int maxAttempts) {
-    return Tx.run(db, c -> {
+    return Transactions.inTransaction(db, c -> {
       int ended = 0;
       try (PreparedStatement ps = c.prepareStatement("SELECT id, cancel_requested, cancel_reason, attempts"
           + " FROM trainer.jobs WHERE state = 'RUNNING' AND lease_until < " + LEASE_NOW

@@ -1,9 +1,9 @@
 package io.promptune.trainer.queue;
 
-import io.grpc.StatusRuntimeException;
-import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
 import io.promptune.common.auth.CallerContext;
+import io.promptune.common.db.DatabaseException;
+import io.promptune.common.errors.ServiceException;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.EvalEvent;
 import io.promptune.api.v1.JobEvent;
@@ -20,12 +20,12 @@ import io.promptune.api.v1.EvalMode;
 import io.promptune.trainer.checkpoint.CheckpointCodec;
 import io.promptune.trainer.checkpoint.CheckpointRepository;
 import io.promptune.trainer.clients.RegistryClient;
+import io.promptune.trainer.clients.RemoteFailure;
 import io.promptune.trainer.clients.Retrier;
 import io.promptune.trainer.clients.RetryingRuntimeClient;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.dataset.DatasetRepository;
-import io.promptune.trainer.db.Tx;
 import io.promptune.trainer.format.TextPair;
 import io.promptune.trainer.init.InitializedPrompt;
 import io.promptune.trainer.init.PromptInitializer;
@@ -36,6 +36,8 @@ import io.promptune.trainer.loop.LoopListener;
 import io.promptune.trainer.loop.NonFiniteException;
 import io.promptune.trainer.loop.TrainingLoop;
 import io.promptune.trainer.loop.TrainingState;
+import io.promptune.trainer.observability.JobTracing;
+import io.promptune.trainer.observability.TrainerMetrics;
 import io.promptune.trainer.optim.Optimizers;
 import io.promptune.trainer.optim.PromptOptimizer;
 import io.promptune.trainer.schedule.LrSchedule;
@@ -72,6 +74,7 @@ public final class JobRunner {
   private volatile boolean lost;
   private volatile boolean cancelRequested;
   private volatile String cancelReason = "";
+  private volatile io.opentelemetry.api.trace.SpanContext jobSpan;
 
   public JobRunner(Deps deps, JobRow claimed, String worker, BooleanSupplier shuttingDown) {
     this.d = deps;
@@ -102,6 +105,8 @@ public final class JobRunner {
         LOG.warnf("heartbeat of job %s failed: %s", job.id(), e.getMessage());
       }
     }, hb, hb, TimeUnit.MILLISECONDS);
+    JobTracing.Handle trace = JobTracing.job(job.id(), job.attempts());
+    jobSpan = trace.spanContext();
     try {
       // Every call this job makes (runtime steps, registry reads and publishing) is made for its submitter: the
       // service credentials forward this identity, so audit and the runtime's per-principal limits see the person.
@@ -112,19 +117,25 @@ public final class JobRunner {
       stop();
     } catch (Retrier.GaveUp e) {
       fail(ErrorReason.UNAVAILABLE_DEPENDENCY, e.getMessage());
-    } catch (StatusRuntimeException e) {
-      ErrorReason reason = ApiErrors.reasonOf(e).orElse(ErrorReason.INTERNAL);
-      fail(reason, e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-    } catch (Tx.DatabaseException e) {
+    } catch (ServiceException e) {
+      fail(e.reason(), e.getMessage());
+    } catch (DatabaseException e) {
       LOG.errorf("job %s: database failure, leaving it to be resumed after its lease expires: %s", job.id(),
           e.getMessage());
     } catch (IllegalArgumentException e) {
       fail(ErrorReason.INVALID_ARGUMENT, e.getMessage());
     } catch (RuntimeException e) {
-      LOG.errorf(e, "job %s failed", job.id());
-      fail(ErrorReason.INTERNAL, e.toString());
+      RemoteFailure remote = RemoteFailure.of(e).orElse(null);
+      trace.fail(e);
+      if (remote != null) { // a runtime or registry call refused for good
+        fail(remote.reason(), remote.summary());
+      } else {
+        LOG.errorf(e, "job %s failed", job.id());
+        fail(ErrorReason.INTERNAL, e.toString());
+      }
     } finally {
       heartbeat.cancel(false);
+      trace.close();
     }
   }
 
@@ -156,6 +167,7 @@ public final class JobRunner {
             + e.getMessage());
         return;
       }
+      TrainerMetrics.resumed();
       d.jobs().appendOwned(job.id(), job.attempts(), JobEvent.newBuilder().setState(StateEvent.newBuilder()
           .setState(JobState.RUNNING).setWorker(worker)
           .setReason("resuming from the checkpoint at step " + state.step())).build());
@@ -183,7 +195,11 @@ public final class JobRunner {
         LrSchedule.of(spec.getSchedule(), spec.getMaxSteps()), perRequest, spec.getBaseModelFingerprint(),
         spec.getTruncation());
     TrainingLoop loop = new TrainingLoop(settings, runtime, plan.train(), evaluator, new Listener());
-    if (loop.run(state) == TrainingLoop.Outcome.STOPPED || stopping()) {
+    TrainingLoop.Outcome outcome = loop.run(state);
+    if (outcome == TrainingLoop.Outcome.STOPPED || stopping()) {
+      if (outcome == TrainingLoop.Outcome.STOPPED && shuttingDown.getAsBoolean() && !lost && !cancelRequested) {
+        saveCheckpoint(state); // at a step boundary: the next worker resumes exactly here
+      }
       stop();
       return;
     }
@@ -195,8 +211,10 @@ public final class JobRunner {
         return;
       }
     }
-    d.jobs().finish(job.id(), job.attempts(), JobState.SUCCEEDED, "finished: " + state.stopReason() + " at step "
-        + state.step(), "");
+    if (d.jobs().finish(job.id(), job.attempts(), JobState.SUCCEEDED, "finished: " + state.stopReason()
+        + " at step " + state.step(), "")) {
+      TrainerMetrics.jobFinished("SUCCEEDED");
+    }
   }
 
   /** Longest dev target in tokens, plus EOS, within the runtime's limit: enough for exact match to succeed. */
@@ -236,10 +254,12 @@ public final class JobRunner {
   }
 
   private boolean saveCheckpoint(TrainingState state) {
-    boolean ok = d.checkpoints().save(job.id(), job.attempts(), state.step(), CheckpointCodec.encode(state),
-        d.config().checkpointsKept());
+    byte[] data = CheckpointCodec.encode(state);
+    boolean ok = d.checkpoints().save(job.id(), job.attempts(), state.step(), data, d.config().checkpointsKept());
     if (!ok) {
       lost = true;
+    } else {
+      TrainerMetrics.checkpointWritten(data.length);
     }
     return ok;
   }
@@ -248,8 +268,11 @@ public final class JobRunner {
   private void stop() {
     if (lost) {
       LOG.infof("job %s: lease lost, another worker holds it now", job.id());
+      TrainerMetrics.leaseLost();
     } else if (cancelRequested) {
-      d.jobs().finish(job.id(), job.attempts(), JobState.CANCELLED, cancelReason, "");
+      if (d.jobs().finish(job.id(), job.attempts(), JobState.CANCELLED, cancelReason, "")) {
+        TrainerMetrics.jobFinished("CANCELLED");
+      }
     } else if (shuttingDown.getAsBoolean()) {
       d.jobs().release(job.id(), job.attempts(), "released by " + worker
           + " at shutdown; the next worker resumes from the last checkpoint");
@@ -259,8 +282,10 @@ public final class JobRunner {
   private void fail(ErrorReason reason, String message) {
     LOG.warnf("job %s failed: %s: %s", job.id(), reason, message);
     try {
-      d.jobs().finish(job.id(), job.attempts(), JobState.FAILED, reason.name() + ": " + message, reason.name());
-    } catch (Tx.DatabaseException e) {
+      if (d.jobs().finish(job.id(), job.attempts(), JobState.FAILED, reason.name() + ": " + message, reason.name())) {
+        TrainerMetrics.jobFinished("FAILED");
+      }
+    } catch (DatabaseException e) {
       LOG.errorf("job %s: could not record the failure: %s", job.id(), e.getMessage());
     }
   }
@@ -269,6 +294,12 @@ public final class JobRunner {
     @Override
     public boolean shouldStop() {
       return stopping();
+    }
+
+    @Override
+    public Runnable stepStarted(int step) {
+      JobTracing.Handle h = JobTracing.step(job.id(), jobSpan, step);
+      return h::close;
     }
 
     @Override

@@ -82,6 +82,20 @@ public final class GatewayClient {
     }
   }
 
+  public JsonNode put(String path, Object body) {
+    try {
+      String s = JSON.writeValueAsString(body == null ? Map.of() : body);
+      return send(request(path).timeout(Duration.ofMinutes(2)).header("Content-Type", "application/json")
+          .PUT(BodyPublishers.ofString(s)).build());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  public JsonNode delete(String path) {
+    return send(request(path).timeout(Duration.ofMinutes(2)).DELETE().build());
+  }
+
   /** The file itself as the body, streamed from disk. */
   public JsonNode postFile(String path, Path file, String contentType) throws IOException {
     return send(request(path).timeout(Duration.ofMinutes(30)).header("Content-Type", contentType)

@@ -76,6 +76,18 @@ class GatewayCommandsTest {
     } else if (path.startsWith("/v1/datasets?")) {
       status = 201;
       answer = "{\"id\":\"abc\",\"name\":\"d\",\"format\":\"jsonl\",\"num_train\":2,\"num_validation\":0}";
+    } else if (path.equals("/v1/ensembles")) {
+      status = 201;
+      answer = "{\"id\":\"e-1\",\"prompt_name\":\"s\",\"number\":4,\"kind\":\"ensemble\",\"ensemble\":"
+          + "{\"rule\":\"mean_log_prob\",\"members\":[{\"version_id\":\"v-1\",\"prompt_name\":\"a\","
+          + "\"number\":1,\"length\":20},{\"version_id\":\"v-2\",\"prompt_name\":\"b\",\"number\":2,"
+          + "\"length\":50}]}}";
+    } else if (path.equals("/v1/gates/prod/acc") && x.getRequestMethod().equals("PUT")) {
+      answer = "{\"gate\":{\"environment\":\"prod\",\"name\":\"acc\",\"dataset_id\":\"d\","
+          + "\"split\":\"validation\",\"metric\":\"accuracy\",\"threshold\":0.85,\"max_regression\":0.01},"
+          + "\"event\":{\"id\":12}}";
+    } else if (path.startsWith("/v1/gates/prod/acc") && x.getRequestMethod().equals("DELETE")) {
+      answer = "{\"id\":13,\"action\":\"delete_promotion_gate\"}";
     } else {
       status = 404;
       answer = "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no route\"}}";
@@ -157,6 +169,34 @@ class GatewayCommandsTest {
     assertTrue(r.out().contains("s@dev -> v2"), r.out());
     assertTrue(r.out().contains("audit event 9: promote by me"), r.out());
     assertTrue(requests.stream().anyMatch(q -> q.contains("\"version\":2") && q.contains("\"reason\":\"looks good\"")),
+        requests.toString());
+  }
+
+  @Test
+  void ensemblesCreateSendsTheMembersInOrder() {
+    Run r = run("ensembles", "create", "s", "--member", "a:1", "--member", "b@prod", "--rule", "mean_log_prob");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("s:4 ensemble (mean_log_prob) e-1"), r.out());
+    assertTrue(r.out().contains("member b:2 length 50"), r.out());
+    assertTrue(requests.stream().anyMatch(q -> q.startsWith("POST /v1/ensembles ")
+        && q.contains("\"members\":[\"a:1\",\"b@prod\"]") && q.contains("\"rule\":\"mean_log_prob\"")),
+        requests.toString());
+  }
+
+  @Test
+  void gatesSetAndDeleteSendTheGate() {
+    Run set = run("gates", "set", "prod", "acc", "--dataset", "d", "--metric", "accuracy", "--min", "0.85",
+        "--max-regression", "0.01", "--prompt", "s", "--reason", "bar");
+    assertEquals(0, set.exit(), set.err());
+    assertTrue(set.out().contains("gate acc@prod: accuracy on d/validation >= 0.85, at most 0.01 worse than current "
+        + "(audit event 12)"), set.out());
+    assertTrue(requests.stream().anyMatch(q -> q.startsWith("PUT /v1/gates/prod/acc ")
+        && q.contains("\"threshold\":0.85") && q.contains("\"prompt_name\":\"s\"")
+        && q.contains("\"split\":\"validation\"")), requests.toString());
+    Run del = run("gates", "delete", "prod", "acc", "--reason", "obsolete");
+    assertEquals(0, del.exit(), del.err());
+    assertTrue(del.out().contains("deleted gate acc@prod (audit event 13)"), del.out());
+    assertTrue(requests.stream().anyMatch(q -> q.startsWith("DELETE /v1/gates/prod/acc?reason=obsolete")),
         requests.toString());
   }
 
