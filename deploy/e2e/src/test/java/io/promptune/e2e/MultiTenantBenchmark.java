@@ -263,7 +263,7 @@ public final class MultiTenantBenchmark {
 
   private static double value(String metrics, String name) {
     return metrics.lines().filter(l -> l.startsWith(name + "{") && l.contains("op=\"forward_backward\""))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        .mapToDouble(ScaleOutIT::sampleValue).sum();
   }
 
   private static boolean metricsAvailable(int offset) {

@@ -309,6 +309,15 @@ class ScaleOutIT {
     System.out.printf("[ScaleOutIT] started runtime-3 (pid %d) on %s%n", p.pid(), model);
   }
 
+  /**
+   * The value of a Prometheus text-format sample line: the first token after the labels (an exemplar and its
+   * timestamp may follow it: {@code name{...} 36.0 # {trace_id="..."} 1.0 1.796E9}).
+   */
+  static double sampleValue(String line) {
+    String rest = line.substring(line.indexOf('}') + 1).trim();
+    return Double.parseDouble(rest.split("\\s+")[0]);
+  }
+
   static int runtimeGrpcPort(int index) {
     return deployment.grpcPort(9101) + 10 * index;
   }
@@ -371,7 +380,7 @@ class ScaleOutIT {
         }
         double sum = r.body().lines().filter(l -> l.startsWith("promptune_runtime_rpc_calls_total{"))
             .filter(l -> l.contains("rpc=\"ForwardBackward\"") && l.contains("code=\"OK\""))
-            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            .mapToDouble(ScaleOutIT::sampleValue).sum();
         return java.util.Optional.of((long) sum);
       } catch (IOException e) {
         return java.util.Optional.empty();
