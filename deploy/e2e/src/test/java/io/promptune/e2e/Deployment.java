@@ -67,6 +67,7 @@ final class Deployment implements AutoCloseable {
   private ManagedChannel registryChannel;
   private ManagedChannel trainerChannel;
   private String adminKey;
+  private String lastUpOutput = "";
 
   Deployment(String name, Path home, int portOffset, Map<String, String> extraEnv) {
     this.name = name;
@@ -85,6 +86,11 @@ final class Deployment implements AutoCloseable {
     return cli;
   }
 
+  /** What the last {@link #up} printed. */
+  String lastUpOutput() {
+    return lastUpOutput;
+  }
+
   int grpcPort(int defaultPort) {
     return defaultPort + portOffset;
   }
@@ -96,8 +102,16 @@ final class Deployment implements AutoCloseable {
 
   /** {@code promptune up}: starts what is not running and waits until every service is SERVING. */
   Deployment up() throws IOException, InterruptedException {
+    return up(new String[0]);
+  }
+
+  /** {@code promptune up <args>} (e.g. {@code --runtimes 2 --trainers 2}), then as {@link #up()}. */
+  Deployment up(String... args) throws IOException, InterruptedException {
     Instant t0 = Instant.now();
-    Cli.Result up = cli.run("up", "--timeout", "180");
+    List<String> cmd = new ArrayList<>(List.of("up", "--timeout", "180"));
+    cmd.addAll(List.of(args));
+    Cli.Result up = cli.run(cmd.toArray(String[]::new));
+    lastUpOutput = up.output();
     if (up.exitCode() != 0) {
       keepLogs();
       throw new AssertionError("promptune up failed (exit " + up.exitCode() + "):\n" + up.output() + "\n"

@@ -109,6 +109,7 @@ public final class Launcher {
     Files.createDirectories(supervisor.runDir());
     Files.writeString(scaleFile(), scale.runtimes() + " " + scale.trainers() + "\n");
     stopInstancesBeyond(services);
+    restartReconfigured(services);
     List<String> startedNow = new ArrayList<>();
     Map<String, Long> logStarts = new HashMap<>();
     try {
@@ -142,6 +143,7 @@ public final class Launcher {
         }
         logStarts.put(s.name(), logSize(s.name()));
         supervisor.start(s.name(), cmd, env);
+        Files.writeString(specFile(s.name()), specText(s.env()));
         startedNow.add(s.name());
         out.println("started " + s.name() + " (log: " + supervisor.logFile(s.name()) + ")");
       }
@@ -350,6 +352,43 @@ public final class Launcher {
           .map(f -> f.substring(0, f.length() - 4)).filter(n -> !n.equals(POSTGRES)).sorted().toList();
     } catch (IOException e) {
       return List.of();
+    }
+  }
+
+  /** {@code run/<name>.env}: the launcher-made part of a process's environment (ports, addresses, runtime targets). */
+  private Path specFile(String name) {
+    return supervisor.runDir().resolve(name + ".env");
+  }
+
+  private static String specText(Map<String, String> env) {
+    StringBuilder sb = new StringBuilder();
+    new java.util.TreeMap<>(env).forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+    return sb.toString();
+  }
+
+  /**
+   * Stops running services whose launcher-made environment differs from what this {@code up} gives them, so that
+   * they start again with it: above all the trainers and the gateway when the number of runtimes changed (they read
+   * PROMPTUNE_RUNTIME_TARGETS once, at start). A process without a recorded environment (started by an older
+   * launcher, or by hand) is left alone. The stop is a SIGTERM: trainers checkpoint and hand their jobs back.
+   */
+  private void restartReconfigured(List<ServiceSpec> wanted) throws IOException {
+    for (ServiceSpec s : wanted) {
+      Path f = specFile(s.name());
+      if (supervisor.find(s.name()).isEmpty() || !Files.exists(f)) {
+        continue;
+      }
+      String recorded = Files.readString(f);
+      String now = specText(s.env());
+      if (!recorded.equals(now)) {
+        Set<String> was = new HashSet<>(recorded.lines().toList());
+        Set<String> is = new HashSet<>(now.lines().toList());
+        java.util.SortedSet<String> changed = new java.util.TreeSet<>();
+        java.util.stream.Stream.concat(was.stream().filter(l -> !is.contains(l)),
+            is.stream().filter(l -> !was.contains(l))).forEach(l -> changed.add(l.substring(0, l.indexOf('='))));
+        out.println("restarting " + s.name() + ": its configuration changed (" + String.join(", ", changed) + ")");
+        supervisor.stop(s.name(), Duration.ofSeconds(30));
+      }
     }
   }
 

@@ -114,6 +114,7 @@ public final class MicroBatcher<T extends MicroBatcher.Job> implements AutoClose
       engineCalls.incrementAndGet();
       runner.accept(batch);
       jobsRun.addAndGet(batch.size());
+      LOG.debugf("%s: executed a batch of %d callers", name, batch.size());
     } catch (RuntimeException | Error e) {
       if (batch.size() == 1) {
         batch.get(0).fail(e);

@@ -26,6 +26,7 @@ import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /** The ModelRuntime gRPC surface: delegates to {@link RuntimeService}, maps exceptions to statuses. */
 @GrpcService
@@ -33,6 +34,7 @@ import java.util.function.Function;
 public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
 
   private static final StatusPolicy STATUS = new StatusPolicy("model runtime");
+  private static final Logger LOG = Logger.getLogger(RuntimeGrpcService.class);
 
   @Inject
   ModelHost host;
@@ -75,7 +77,11 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
   private <T> void call(String rpc, StreamObserver<T> out, Function<RuntimeService, T> body) {
     STATUS.answer(out, rpc, () -> {
       try {
-        return body.apply(host.service());
+        T response = body.apply(host.service());
+        // One line per successful call for whoever needs per-replica evidence without metrics (the scale-out
+        // e2e test enables it with QUARKUS_LOG_CATEGORY__IO_PROMPTUNE_RUNTIME_GRPC__LEVEL=DEBUG).
+        LOG.debugf("%s OK", rpc);
+        return response;
       } catch (IllegalArgumentException e) { // the engine's own checks: still the caller's input
         throw new ServiceException(ErrorReason.INVALID_ARGUMENT, e.getMessage(), Map.of(), e);
       }
