@@ -170,10 +170,29 @@ final class Deployment implements AutoCloseable {
     return adminKey;
   }
 
-  /** A key with {@code role} named {@code name}, registered now. */
+  /**
+   * A key with {@code role} named {@code name}, registered now. Services reread the key file within seconds; this
+   * returns once the gateway accepts the key (the gRPC services reread on the same schedule).
+   */
   String createKey(String name, String role) throws IOException {
     String key = LocalKeys.newKey();
     new LocalKeys(home).register(name, role, key);
+    var http = java.net.http.HttpClient.newHttpClient();
+    var whoami = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + httpPort(8080) + "/v1/whoami"))
+        .header("Authorization", "Bearer " + key).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    try {
+      while (http.send(whoami, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 401) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the gateway did not pick up key '" + name + "' within 30 s");
+        }
+        Thread.sleep(200);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
     return key;
   }
 

@@ -173,7 +173,7 @@ public final class Launcher {
    * that started it): a live, verified server is reused; a dead or unresponsive one is stopped and started again;
    * a port held by anything else fails {@code up} with a message that says so.
    */
-  /** The port of the embedded server's last start (from the URL file it wrote), if any. */
+  /** The port of the embedded server's last start (recorded by the launcher), if any. */
   private static Optional<Integer> previousPort(Path urlFile) {
     try {
       java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+)/").matcher(Files.readString(urlFile));
@@ -205,10 +205,11 @@ public final class Launcher {
       server.stop(Duration.ofSeconds(30));
     }
     int port = topology.embeddedDbPort();
-    if (port == 0) {
-      // "Any free port" the first time; a restart comes back on the same one, since services that are still
-      // running hold the old URL.
-      port = previousPort(ready).orElse(0);
+    Path lastPort = supervisor.runDir().resolve("postgres.port");
+    if (port == 0 && services().stream().anyMatch(s -> supervisor.find(s.name()).isPresent())) {
+      // "Any free port" the first time; a restart under running services comes back on the same one, since they
+      // hold the old URL. (The URL file goes with the server's wrapper process; this one stays.)
+      port = previousPort(lastPort).orElse(0);
     }
     if (port > 0) {
       EmbeddedDatabase.refuseTakenPort(server, port);
@@ -246,7 +247,9 @@ public final class Launcher {
     if (!started.ours()) {
       throw new IllegalStateException("embedded PostgreSQL did not start: " + started.detail());
     }
-    return jdbcUrl(server.port().orElseThrow());
+    String url = jdbcUrl(server.port().orElseThrow());
+    Files.writeString(lastPort, url);
+    return url;
   }
 
   private static String jdbcUrl(int port) {
