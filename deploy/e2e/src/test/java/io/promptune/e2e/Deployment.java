@@ -107,6 +107,7 @@ final class Deployment implements AutoCloseable {
 
   /** {@code promptune up <args>} (e.g. {@code --runtimes 2 --trainers 2}), then as {@link #up()}. */
   Deployment up(String... args) throws IOException, InterruptedException {
+    adminKey(); // registered before the services start, so they know it from their first call
     Instant t0 = Instant.now();
     List<String> cmd = new ArrayList<>(List.of("up", "--timeout", "180"));
     cmd.addAll(List.of(args));
