@@ -14,7 +14,9 @@ final class PrometheusText {
   static double sum(String text, String name, Map<String, String> labels) {
     double total = 0;
     boolean found = false;
-    for (String line : text.split("\n")) {
+    for (String raw : text.split("\n")) {
+      // An exemplar (" # {trace_id=...} value time") may follow the sample.
+      String line = raw.contains(" # ") ? raw.substring(0, raw.indexOf(" # ")) : raw;
       if (line.isEmpty() || line.charAt(0) == '#' || !line.startsWith(name)) {
         continue;
       }

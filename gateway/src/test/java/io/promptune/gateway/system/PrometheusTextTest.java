@@ -17,6 +17,7 @@ class PrometheusTextTest {
       promptune_runtime_batch_callers_sum{op="score"} 9.0
       promptune_runtime_batch_callers_count{op="score"} 4.0
       promptune_trainer_queue_depth 3.0
+      promptune_trainer_steps_total 4.0 # {span_id="33b8eaaa9619ede3",trace_id="b5edf42a7f052374450b35ed42263712"} 1.0 1796144513.582
       promptune_trainer_jobs{state="RUNNING"} 1.0
       promptune_trainer_jobs{state="QUEUED"} 3.0
       promptune_trainer_jobs{state="FAILED"} NaN
@@ -27,6 +28,7 @@ class PrometheusTextTest {
     assertEquals(150.0, PrometheusText.sum(SCRAPE, "promptune_runtime_tokens_total", Map.of()));
     assertEquals(30.0, PrometheusText.sum(SCRAPE, "promptune_runtime_tokens_total", Map.of("kind", "generated")));
     assertEquals(3.0, PrometheusText.sum(SCRAPE, "promptune_trainer_queue_depth", Map.of()));
+    assertEquals(4.0, PrometheusText.sum(SCRAPE, "promptune_trainer_steps_total", Map.of()), "not the exemplar's");
     assertEquals(1.0, PrometheusText.sum(SCRAPE, "promptune_trainer_jobs", Map.of("state", "RUNNING")));
     assertEquals(9.0 / 4.0, PrometheusText.sum(SCRAPE, "promptune_runtime_batch_callers_sum", Map.of())
         / PrometheusText.sum(SCRAPE, "promptune_runtime_batch_callers_count", Map.of()));
