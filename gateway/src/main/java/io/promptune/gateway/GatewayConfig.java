@@ -21,6 +21,21 @@ public interface GatewayConfig {
 
   Deadlines deadlines();
 
+  /** GET /v1/system: where the headline numbers are read. */
+  SystemPage system();
+
+  interface SystemPage {
+    /** Every runtime replica's /q/metrics (their tokens and batches add up). */
+    java.util.List<String> runtimeMetrics();
+
+    /** The trainers' /q/metrics; the first that answers is read (they report the same database). */
+    java.util.List<String> trainerMetrics();
+
+    /** Per scrape. */
+    @WithDefault("2s")
+    Duration scrapeTimeout();
+  }
+
   interface Limits {
     /** Largest JSON request body. */
     @WithDefault("2M")

@@ -400,6 +400,34 @@ async function datasetsView() {
   v.append(table);
 }
 
+async function systemView() {
+  const v = resetView();
+  v.append(h('h2', {}, 'System'));
+  const grid = h('div', { id: 'system-numbers', class: 'system-numbers' });
+  const note = h('p', { class: 'muted', id: 'system-note' });
+  v.append(grid, note);
+  const num = (x, digits) => (x === null || x === undefined) ? '–' : Number(x).toFixed(digits);
+  const tile = (id, label, value) => h('div', { class: 'tile', 'data-testid': 'system-' + id },
+    h('div', { class: 'tile-value', id: 'system-' + id }, value), h('div', { class: 'tile-label' }, label));
+  const load = async () => {
+    const s = await api('GET', '/v1/system');
+    grid.replaceChildren(
+      tile('queue-depth', 'queued jobs', num(s.queue_depth, 0)),
+      tile('jobs-running', 'jobs running', num(s.jobs_running, 0)),
+      tile('tokens-per-second', 'runtime tokens/s', num(s.tokens_per_second, 1)),
+      tile('callers-per-batch', 'callers merged per batch', num(s.callers_per_batch ?? s.callers_per_batch_since_start, 2)));
+    const down = (s.sources || []).filter(x => !x.ok).map(x => x.service + ': ' + x.error);
+    note.textContent = (s.window_seconds ? 'Rates over the last ' + Math.round(s.window_seconds) + ' s. '
+      : 'Rates appear after the next refresh. ') + (s.callers_per_batch === null || s.callers_per_batch === undefined
+      ? 'Callers per batch: since the runtime started. ' : '') + 'Sampled ' + when(s.sampled_at) + '.'
+      + (down.length ? ' Not answering: ' + down.join('; ') : '');
+    note.dataset.sampledAt = s.sampled_at;
+  };
+  await load();
+  const timer = setInterval(() => load().catch(e => { note.textContent = e.message; }), 3000);
+  cleanup.push(() => clearInterval(timer));
+}
+
 // ---- routing and login ----------------------------------------------------------------------------------------
 async function route() {
   if (!session.key) { showLogin(); return; }
@@ -415,6 +443,7 @@ async function route() {
     else if (parts[0] === 'prompts' && parts[1]) await promptView(parts[1]);
     else if (parts[0] === 'prompts') await promptsView();
     else if (parts[0] === 'datasets') await datasetsView();
+    else if (parts[0] === 'system') await systemView();
     else await jobsView();
   } catch (e) {
     resetView().append(h('p', { class: 'error', id: 'view-error' }, e.message));

@@ -123,6 +123,18 @@ class GatewaySystemIT {
         browser.waitForJs("!document.getElementById('nav').hidden", Duration.ofSeconds(20), "logging in");
         assertEquals("admin", browser.eval("document.getElementById('who-role').textContent").asText());
 
+        // The System page: the job just submitted is queued or running, and the runtime is busy training it.
+        browser.navigate(gateway + "/console/#/system");
+        browser.waitForJs("document.getElementById('system-jobs-running') && (+document.getElementById("
+            + "'system-queue-depth').textContent) + (+document.getElementById('system-jobs-running').textContent) >= 1",
+            Duration.ofSeconds(60), "the System page to count the submitted job");
+        browser.waitForJs("+document.getElementById('system-tokens-per-second').textContent > 0",
+            Duration.ofSeconds(60), "the System page to show runtime tokens/s");
+        String sampled = browser.eval("document.getElementById('system-note').dataset.sampledAt").asText();
+        browser.waitForJs("document.getElementById('system-note').dataset.sampledAt !== "
+            + JSON.writeValueAsString(sampled), Duration.ofSeconds(15), "the System page to refresh by itself");
+        browser.screenshot(Path.of("target/console-system.png"));
+
         browser.navigate(gateway + "/console/#/jobs/" + jobId);
         browser.waitForJs("document.getElementById('loss-chart') && +document.getElementById('loss-chart')"
             + ".dataset.points >= 2", Duration.ofMinutes(3), "the first loss points");

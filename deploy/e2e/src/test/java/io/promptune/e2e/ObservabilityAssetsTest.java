@@ -55,7 +55,26 @@ class ObservabilityAssetsTest {
     }
     String out = run(dir(), promtool.toString(), "check", "rules", "alerts.yml");
     assertTrue(out.contains("SUCCESS: 5 rules found"), out);
-    run(dir(), promtool.toString(), "check", "config", "prometheus.yml");
+    // The scrape jobs read their key from promptune-scrape.key beside the configuration, which promtool stats:
+    // check a copy next to a stand-in key.
+    Path scratch = Files.createTempDirectory("promtool");
+    for (String f : List.of("prometheus.yml", "alerts.yml")) {
+      Files.copy(dir().resolve(f), scratch.resolve(f));
+    }
+    Files.writeString(scratch.resolve("promptune-scrape.key"), "stand-in\n");
+    run(scratch, promtool.toString(), "check", "config", "prometheus.yml");
+  }
+
+  @Test
+  void everyScrapeJobSendsAKey() throws IOException {
+    for (String f : List.of("prometheus.yml", "prometheus-kubernetes.yml")) {
+      String config = Files.readString(dir().resolve(f));
+      long jobs = config.lines().filter(l -> l.strip().startsWith("- job_name:")).count();
+      long keyed = config.lines().filter(l -> l.strip().startsWith("authorization: {type: Bearer, credentials_file:"))
+          .count();
+      assertTrue(jobs > 0 && jobs == keyed, f + ": " + keyed + " of " + jobs + " scrape jobs send a key (/q/metrics "
+          + "answers 401 without one)");
+    }
   }
 
   @Test

@@ -133,8 +133,20 @@ public final class Topology {
       specs.add(new ServiceSpec(instanceName("trainer", k), "trainer-service", grpc, http, "promptune.v1.Trainer",
           "512m", with(clients, "PROMPTUNE_TRAINER_GRPC_PORT", grpc, "PROMPTUNE_TRAINER_HTTP_PORT", http)));
     }
+    // The console's System page reads every runtime's and the trainers' /q/metrics.
+    Map<String, String> gatewayEnv = new LinkedHashMap<>(clients);
+    List<String> runtimeMetrics = new ArrayList<>();
+    for (int k = 1; k <= runtimes; k++) {
+      runtimeMetrics.add("http://" + host + ":" + (runtimeHttp + INSTANCE_PORT_STEP * (k - 1)) + "/q/metrics");
+    }
+    List<String> trainerMetrics = new ArrayList<>();
+    for (int k = 1; k <= trainers; k++) {
+      trainerMetrics.add("http://" + host + ":" + (trainerHttp + INSTANCE_PORT_STEP * (k - 1)) + "/q/metrics");
+    }
+    gatewayEnv.put("PROMPTUNE_SYSTEM_RUNTIME_METRICS", String.join(",", runtimeMetrics));
+    gatewayEnv.put("PROMPTUNE_SYSTEM_TRAINER_METRICS", String.join(",", trainerMetrics));
     specs.add(new ServiceSpec("gateway", "gateway", gatewayGrpc, gatewayHttp, "", "384m",
-        with(clients, "PROMPTUNE_GATEWAY_GRPC_PORT", gatewayGrpc, "PROMPTUNE_GATEWAY_HTTP_PORT", gatewayHttp)));
+        with(gatewayEnv, "PROMPTUNE_GATEWAY_GRPC_PORT", gatewayGrpc, "PROMPTUNE_GATEWAY_HTTP_PORT", gatewayHttp)));
     Set<Integer> seen = new HashSet<>();
     for (ServiceSpec sp : specs) {
       for (int p : new int[] {sp.grpcPort(), sp.httpPort()}) {

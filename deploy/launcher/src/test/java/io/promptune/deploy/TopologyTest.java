@@ -63,6 +63,11 @@ class TopologyTest {
       assertEquals(caller ? targets : null, s.env().get("PROMPTUNE_RUNTIME_TARGETS"), s.name());
     }
     assertEquals(null, t.services(1, 2).get(2).env().get("PROMPTUNE_RUNTIME_TARGETS"), "one runtime: no pool");
+    // The gateway's System page reads every runtime's and the trainers' /q/metrics.
+    assertEquals("http://127.0.0.1:8201/q/metrics,http://127.0.0.1:8211/q/metrics,http://127.0.0.1:8221/q/metrics",
+        specs.get(6).env().get("PROMPTUNE_SYSTEM_RUNTIME_METRICS"));
+    assertEquals("http://127.0.0.1:8203/q/metrics,http://127.0.0.1:8213/q/metrics",
+        specs.get(6).env().get("PROMPTUNE_SYSTEM_TRAINER_METRICS"));
     assertThrows(IllegalArgumentException.class, () -> t.services(0, 1));
   }
 

@@ -64,11 +64,30 @@ class ObservabilityTest {
     assertEquals(1, count("promptune.gateway.auth.failures", "reason", "forbidden") - forbidden0);
     assertEquals(1, requests("/v1/prompts/{name}/versions", "200") - ok0, "by route template, not by path");
 
-    String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    String scrape = given().header("Authorization", "Bearer test-viewer-key").get("/q/metrics").then()
+        .statusCode(200).extract().asString();
     for (String name : List.of("promptune_gateway_http_requests_seconds_bucket{",
         "promptune_gateway_auth_failures_total{reason=\"unknown_key\"}", "promptune_gateway_sse_streams ")) {
       assertTrue(scrape.contains(name), name + " missing from /q/metrics");
     }
+  }
+
+  @Test
+  void metricsAskForAKeyHealthDoesNot() {
+    given().get("/q/metrics").then().statusCode(401).contentType("application/json")
+        .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHENTICATED"))
+        .body("error.details.reason", org.hamcrest.Matchers.equalTo("MISSING_CREDENTIAL"));
+    given().header("Authorization", "Bearer nope").get("/q/metrics").then().statusCode(401)
+        .body("error.details.reason", org.hamcrest.Matchers.equalTo("UNKNOWN_KEY"));
+    given().header("Authorization", "Basic abc").get("/q/metrics/").then().statusCode(401);
+    given().get("/q/metrics/../metrics").then().statusCode(401);
+    // Not decoded by the router, so nothing is served there either: never the scrape without a key.
+    given().get("/q/%6Detrics").then().statusCode(org.hamcrest.Matchers.not(200));
+    given().header("Authorization", "Bearer test-viewer-key").get("/q/metrics").then().statusCode(200)
+        .body(org.hamcrest.Matchers.containsString("promptune_gateway_"));
+    given().get("/q/health/live").then().statusCode(200);
+    given().get("/q/health").then().statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(200),
+        org.hamcrest.Matchers.is(503)));
   }
 
   @Test

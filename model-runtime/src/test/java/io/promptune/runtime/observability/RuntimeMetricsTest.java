@@ -159,7 +159,8 @@ class RuntimeMetricsTest {
     stub().getModelInfo(GetModelInfoRequest.getDefaultInstance());
     int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+        .header("Authorization", "Bearer test-viewer-key").build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
     String body = r.body();
     for (String name : List.of("promptune_runtime_rpc_seconds_bucket{", "promptune_runtime_rpc_calls_total{",

@@ -85,7 +85,8 @@ class RegistryMetricsTest extends RegistryTestSupport {
 
     int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+        .header("Authorization", "Bearer test-viewer-key").build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
     assertTrue(r.body().contains("promptune_registry_promotions_total{environment=\"prod\",outcome=\"forced\"}"),
         "prometheus names");

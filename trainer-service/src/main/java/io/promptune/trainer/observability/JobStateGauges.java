@@ -49,6 +49,7 @@ public class JobStateGauges {
     }
     Gauge.builder("promptune.trainer.queue.depth", this, g -> g.count(State.QUEUED))
         .description("Jobs waiting for a worker (QUEUED): the autoscaling signal").register(registry);
+    TrainerMetrics.registerAtZero(registry);
   }
 
   double count(State s) {

@@ -22,6 +22,36 @@ public final class TrainerMetrics {
     return Metrics.globalRegistry;
   }
 
+  /**
+   * Every series the dashboard and the alerts query, present at 0 from the start (a counter registered on first use
+   * would be missing from the scrape until its first event, and a panel on it would read "no data").
+   */
+  public static void registerAtZero(MeterRegistry r) {
+    Counter.builder("promptune.trainer.steps").description("Training steps executed").register(r);
+    for (String phase : new String[] {"runtime", "optimizer"}) {
+      Timer.builder("promptune.trainer.step").description("Time per training step, by phase").tag("phase", phase)
+          .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+          .maximumExpectedValue(Duration.ofMinutes(10)).register(r);
+    }
+    for (String target : new String[] {"runtime", "registry"}) {
+      for (String reason : new String[] {"UNAVAILABLE", "DEADLINE_EXCEEDED"}) {
+        Counter.builder("promptune.trainer.retries")
+            .description("Retried transient failures of calls to other services").tag("target", target)
+            .tag("reason", reason).register(r);
+      }
+    }
+    Counter.builder("promptune.trainer.lease.losses").description("Jobs this worker lost the lease of while running")
+        .register(r);
+    Counter.builder("promptune.trainer.resumes").description("Jobs resumed from a checkpoint").register(r);
+    Counter.builder("promptune.trainer.checkpoints").description("Checkpoints written").register(r);
+    Counter.builder("promptune.trainer.checkpoint.bytes").description("Bytes of checkpoints written")
+        .register(r);
+    for (String state : new String[] {"SUCCEEDED", "FAILED", "CANCELLED"}) {
+      Counter.builder("promptune.trainer.jobs.finished").description("Jobs ended by this worker, by final state")
+          .tag("state", state).register(r);
+    }
+  }
+
   /** One optimisation step done: the runtime part (ForwardBackward calls) and the optimiser part. */
   public static void step(long runtimeNanos, long optimizerNanos) {
     Counter.builder("promptune.trainer.steps").description("Training steps executed").register(registry())

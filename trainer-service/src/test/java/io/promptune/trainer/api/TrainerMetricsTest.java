@@ -149,7 +149,8 @@ class TrainerMetricsTest {
   void prometheusEndpointServesThePromptuneNames() throws Exception {
     int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+        .header("Authorization", "Bearer test-viewer-key").build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
     for (String name : List.of("promptune_trainer_queue_depth ", "promptune_trainer_jobs{state=\"QUEUED\"}",
         "promptune_trainer_jobs{state=\"FAILED\"}")) {
