@@ -123,18 +123,6 @@ class GatewaySystemIT {
         browser.waitForJs("!document.getElementById('nav').hidden", Duration.ofSeconds(20), "logging in");
         assertEquals("admin", browser.eval("document.getElementById('who-role').textContent").asText());
 
-        // The System page: the job just submitted is queued or running, and the runtime is busy training it.
-        browser.navigate(gateway + "/console/#/system");
-        browser.waitForJs("document.getElementById('system-jobs-running') && (+document.getElementById("
-            + "'system-queue-depth').textContent) + (+document.getElementById('system-jobs-running').textContent) >= 1",
-            Duration.ofSeconds(60), "the System page to count the submitted job");
-        browser.waitForJs("+document.getElementById('system-tokens-per-second').textContent > 0",
-            Duration.ofSeconds(60), "the System page to show runtime tokens/s");
-        String sampled = browser.eval("document.getElementById('system-note').dataset.sampledAt").asText();
-        browser.waitForJs("document.getElementById('system-note').dataset.sampledAt !== "
-            + JSON.writeValueAsString(sampled), Duration.ofSeconds(15), "the System page to refresh by itself");
-        browser.screenshot(Path.of("target/console-system.png"));
-
         browser.navigate(gateway + "/console/#/jobs/" + jobId);
         browser.waitForJs("document.getElementById('loss-chart') && +document.getElementById('loss-chart')"
             + ".dataset.points >= 2", Duration.ofMinutes(3), "the first loss points");
@@ -146,6 +134,28 @@ class GatewaySystemIT {
         browser.waitForJs("+document.getElementById('metric-chart').dataset.points >= 1", Duration.ofSeconds(30),
             "the dev-metric curve");
         browser.screenshot(Path.of("target/console-job.png"));
+
+        // The System page, while a long job (submitted now, cancelled after) keeps the runtime busy: it counts the job
+        // and shows runtime tokens/s, and it refreshes by itself. (After the job page, so that page sees its own job
+        // still training.)
+        Cli.Result busy = cli.run("train", "--dataset", "demo-sentiment", "--output-prompt", "browser-system",
+            "--steps", "5000", "--prompt-length", "8", "--batch-size", "8", "--labels", "positive,negative",
+            "--input-template", "{input}", "--target-template", "{target}", "--detach");
+        assertEquals(0, busy.exitCode(), busy.output());
+        String busyId = busy.output().strip().lines().reduce((a, b) -> b).orElseThrow().strip();
+        browser.navigate(gateway + "/console/#/system");
+        browser.waitForJs("document.getElementById('system-jobs-running') && (+document.getElementById("
+            + "'system-queue-depth').textContent) + (+document.getElementById('system-jobs-running').textContent) >= 1",
+            Duration.ofSeconds(60), "the System page to count the submitted job");
+        browser.waitForJs("+document.getElementById('system-tokens-per-second').textContent > 0",
+            Duration.ofSeconds(60), "the System page to show runtime tokens/s");
+        String sampled = browser.eval("document.getElementById('system-note').dataset.sampledAt").asText();
+        browser.waitForJs("document.getElementById('system-note').dataset.sampledAt !== "
+            + JSON.writeValueAsString(sampled), Duration.ofSeconds(15), "the System page to refresh by itself");
+        browser.screenshot(Path.of("target/console-system.png"));
+
+        Cli.Result cancelled = cli.run("jobs", "cancel", busyId, "--reason", "only there to keep the runtime busy");
+        assertEquals(0, cancelled.exitCode(), cancelled.output());
 
         browser.navigate(gateway + "/console/#/prompts/browser-sentiment");
         browser.waitForJs("document.querySelector('[data-testid=promote-dev-1]')", Duration.ofSeconds(30),

@@ -158,34 +158,41 @@ class MetricsIT {
   @Test
   void countersMoveByExactlyWhatWasDoneAndTheDashboardFindsEverySeries() throws Exception {
     Dataset dataset = deployment.uploadJsonl("e2e-metrics", SentimentData.train(), SentimentData.validation());
-    Map<String, String> before = scrapeAll();
-
     JobSpec spec = JobSpec.newBuilder().setDataset(dataset.getName())
         .setTaskFormat(TaskFormat.newBuilder().setName("identity").addAllLabels(SentimentData.LABELS))
         .setPromptLength(4).setInit(PromptInit.newBuilder().setClassLabels(ClassLabelInit.getDefaultInstance()))
         .setBatchSize(4).setMaxSteps(STEPS).setEvalInterval(STEPS).setSeed(5).setOutputPrompt(PROMPT)
         .setTask("sentiment").build();
-    Instant t0 = Instant.now();
-    Job submitted = deployment.trainer().submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build());
-    // A second job waits behind it (one job per trainer at a time): the queue-depth gauge (read from the database,
-    // cached up to promptune.metrics.jobs-max-age = 2 s) counts it; then it is cancelled before it runs.
+
+    // The queue-depth gauge (read from the database, cached up to promptune.metrics.jobs-max-age = 2 s) counts a job
+    // that waits: a long job occupies the trainer (one job at a time), a second one waits behind it; both are then
+    // cancelled, before the counters below are read, so they do not move them.
+    double queued0 = sum(scrape("trainer"), "promptune_trainer_queue_depth");
+    Job blocker = deployment.trainer().submitJob(SubmitJobRequest.newBuilder().setSpec(spec.toBuilder()
+        .setMaxSteps(100_000).setEvalInterval(100_000).setOutputPrompt(PROMPT + "-blocker")).build());
     Job waiting = deployment.trainer().submitJob(SubmitJobRequest.newBuilder().setSpec(spec.toBuilder()
         .setMaxSteps(2).setOutputPrompt(PROMPT + "-queued")).build());
-    double queued0 = sum(before.get("trainer"), "promptune_trainer_queue_depth");
     boolean seen = false;
-    for (Instant until = Instant.now().plusSeconds(8); !seen && Instant.now().isBefore(until); Thread.sleep(200)) {
+    for (Instant until = Instant.now().plusSeconds(20); !seen && Instant.now().isBefore(until); Thread.sleep(200)) {
       seen = sum(scrape("trainer"), "promptune_trainer_queue_depth") >= queued0 + 1;
     }
     Job stillWaiting = deployment.trainer().getJob(GetJobRequest.newBuilder().setJobId(waiting.getId()).build());
-    assertEquals(JobState.QUEUED, stillWaiting.getState(), "the second job should wait behind the first");
+    assertEquals(JobState.QUEUED, stillWaiting.getState(), "the second job should wait behind the long one");
     assertTrue(seen, "promptune_trainer_queue_depth never counted the queued job");
-    deployment.trainer().cancelJob(io.promptune.api.v1.CancelJobRequest.newBuilder().setJobId(waiting.getId())
-        .setReason("e2e: only there to be counted as queued").build());
+    for (Job j : List.of(waiting, blocker)) {
+      deployment.trainer().cancelJob(io.promptune.api.v1.CancelJobRequest.newBuilder().setJobId(j.getId())
+          .setReason("e2e: only there to fill the queue").build());
+    }
+    deployment.watchToEnd(blocker.getId(), Duration.ofMinutes(2));
+    assertEquals(JobState.CANCELLED, deployment.trainer().getJob(GetJobRequest.newBuilder().setJobId(waiting.getId())
+        .build()).getState());
+
+    Map<String, String> before = scrapeAll();
+    Instant t0 = Instant.now();
+    Job submitted = deployment.trainer().submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build());
     deployment.watchToEnd(submitted.getId(), Duration.ofMinutes(2));
     Job job = deployment.trainer().getJob(GetJobRequest.newBuilder().setJobId(submitted.getId()).build());
     assertEquals(JobState.SUCCEEDED, job.getState(), job.getReason());
-    assertEquals(JobState.CANCELLED, deployment.trainer().getJob(GetJobRequest.newBuilder().setJobId(waiting.getId())
-        .build()).getState());
     System.out.printf("[MetricsIT] job of %d steps in %d ms%n", STEPS, Duration.between(t0, Instant.now()).toMillis());
 
     var promoted = deployment.registry().promote(PromoteRequest.newBuilder().setPromptName(PROMPT)
