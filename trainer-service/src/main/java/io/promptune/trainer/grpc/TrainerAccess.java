@@ -19,6 +19,7 @@ public class TrainerAccess {
         .require(TrainerGrpc.getGetDatasetMethod(), VIEWER)
         .require(TrainerGrpc.getListDatasetsMethod(), VIEWER)
         .require(TrainerGrpc.getSubmitJobMethod(), TRAINER)
+        .require(TrainerGrpc.getSubmitEvaluationMethod(), TRAINER)
         .require(TrainerGrpc.getGetJobMethod(), VIEWER)
         .require(TrainerGrpc.getListJobsMethod(), VIEWER)
         .require(TrainerGrpc.getCancelJobMethod(), TRAINER)
