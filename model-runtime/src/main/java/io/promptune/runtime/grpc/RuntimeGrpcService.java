@@ -19,6 +19,7 @@ import io.promptune.api.v1.TokenizeRequest;
 import io.promptune.api.v1.TokenizeResponse;
 import io.promptune.common.errors.ServiceException;
 import io.promptune.common.grpc.StatusPolicy;
+import io.promptune.runtime.observability.RuntimeMetrics;
 import io.promptune.runtime.service.ModelHost;
 import io.promptune.runtime.service.RuntimeService;
 import io.quarkus.grpc.GrpcService;
@@ -39,6 +40,9 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
   @Inject
   ModelHost host;
 
+  @Inject
+  RuntimeMetrics metrics;
+
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> out) {
     call("GetModelInfo", out, s -> s.modelInfo());
@@ -51,17 +55,17 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
 
   @Override
   public void forwardBackward(ForwardBackwardRequest request, StreamObserver<ForwardBackwardResponse> out) {
-    call("ForwardBackward", out, s -> s.forwardBackward(request));
+    call("ForwardBackward", out, s -> counted("ForwardBackward", request.getPromptsCount(), s.forwardBackward(request)));
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
-    call("Score", out, s -> s.score(request));
+    call("Score", out, s -> counted("Score", request.getPromptsCount(), s.score(request)));
   }
 
   @Override
   public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
-    call("Generate", out, s -> s.generate(request));
+    call("Generate", out, s -> counted("Generate", request.getPromptsCount(), s.generate(request)));
   }
 
   @Override
@@ -72,6 +76,12 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
   @Override
   public void embedTokens(EmbedTokensRequest request, StreamObserver<EmbedTokensResponse> out) {
     call("EmbedTokens", out, s -> s.embedTokens(request));
+  }
+
+  /** Records how many distinct prompts a successful request carried (an ensemble job sends all members at once). */
+  private <T> T counted(String rpc, int prompts, T response) {
+    metrics.requestPrompts(rpc, prompts);
+    return response;
   }
 
   private <T> void call(String rpc, StreamObserver<T> out, Function<RuntimeService, T> body) {

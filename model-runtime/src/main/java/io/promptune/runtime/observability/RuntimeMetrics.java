@@ -28,6 +28,7 @@ import org.jboss.logging.Logger;
  *   <li>{@code promptune_runtime_rpc_seconds{rpc}} histogram, {@code promptune_runtime_rpc_calls_total{rpc,code}}</li>
  *   <li>{@code promptune_runtime_batch_examples{op}} and {@code promptune_runtime_batch_callers{op}} histograms per
  *       executed engine call: callers &gt; 1 is batching across callers at work</li>
+ *   <li>{@code promptune_runtime_request_prompts{rpc}} distinct prompts per request (ensemble members)</li>
  *   <li>{@code promptune_runtime_batch_queue_wait_seconds{op}} per caller, submit to engine start</li>
  *   <li>{@code promptune_runtime_tokens_total{op,kind}} kind = prompt | input | target | generated</li>
  *   <li>{@code promptune_runtime_flops_total{op}} matmul FLOPs executed; with {@code promptune_runtime_peak_flops}
@@ -41,6 +42,7 @@ public class RuntimeMetrics implements BatchObserver {
 
   private static final Logger LOG = Logger.getLogger(RuntimeMetrics.class);
   private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+  private static final double[] PROMPT_BUCKETS = {1, 2, 3, 4, 5, 8, 16, 32, 64};
   private static final double[] CALLER_BUCKETS = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64};
 
   @Inject
@@ -75,6 +77,16 @@ public class RuntimeMetrics implements BatchObserver {
         .maximumExpectedValue(Duration.ofMinutes(5)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
     Counter.builder("promptune.runtime.rpc.calls").description("ModelRuntime RPCs by outcome (gRPC status code)")
         .tag("rpc", rpc).tag("code", code).register(registry).increment();
+  }
+
+  /**
+   * Distinct prompts in one successful request ({@code promptune_runtime_request_prompts{rpc}}): the runtime-side
+   * evidence that an ensemble training step sends all its members in one ForwardBackward.
+   */
+  public void requestPrompts(String rpc, int prompts) {
+    DistributionSummary.builder("promptune.runtime.request.prompts")
+        .description("Distinct prompts carried by one successful ForwardBackward, Score or Generate request")
+        .tag("rpc", rpc).serviceLevelObjectives(PROMPT_BUCKETS).register(registry).record(prompts);
   }
 
   /** The in-flight counter of a principal class (callers of that class whose RPC has not finished). */

@@ -111,6 +111,26 @@ class RuntimeMetricsTest {
   }
 
   @Test
+  void distinctPromptsPerRequestAreRecordedOncePerSuccessfulRequest() {
+    double[] before = summary("promptune.runtime.request.prompts", "rpc", "ForwardBackward");
+    // three members' batches in one request, as an ensemble training step sends them
+    ForwardBackwardRequest.Builder r = ForwardBackwardRequest.newBuilder();
+    for (int m = 0; m < 3; m++) {
+      r.addPrompts(prompt(randomPrompt(11 + m, (2 + m) * D), 2 + m, D));
+      r.addExamples(TrainingExample.newBuilder().setInput(ids(5, 6, 1)).setTarget(ids(9, 1)).setPromptIndex(m));
+    }
+    stub().forwardBackward(r.build());
+    // a refused request (prompt index out of range) is not counted
+    assertThrows(StatusRuntimeException.class, () -> stub().forwardBackward(ForwardBackwardRequest.newBuilder()
+        .addPrompts(prompt(randomPrompt(3, 2 * D), 2, D))
+        .addExamples(TrainingExample.newBuilder().setInput(ids(5, 1)).setTarget(ids(1)).setPromptIndex(4))
+        .build()));
+    double[] after = summary("promptune.runtime.request.prompts", "rpc", "ForwardBackward");
+    assertEquals(1, after[0] - before[0]);
+    assertEquals(3, after[1] - before[1]);
+  }
+
+  @Test
   void concurrentCallersAreCountedOncePerCallerWhateverTheMerging() throws Exception {
     double[] callers0 = summary("promptune.runtime.batch.callers", "op", "forward_backward");
     double[] examples0 = summary("promptune.runtime.batch.examples", "op", "forward_backward");
