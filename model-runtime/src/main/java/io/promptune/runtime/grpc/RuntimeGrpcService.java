@@ -55,17 +55,17 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
 
   @Override
   public void forwardBackward(ForwardBackwardRequest request, StreamObserver<ForwardBackwardResponse> out) {
-    call("ForwardBackward", out, s -> counted("ForwardBackward", request.getPromptsCount(), s.forwardBackward(request)));
+    call("ForwardBackward", out, s -> counted("ForwardBackward", !request.getForwardOnly(), request.getPromptsCount(), s.forwardBackward(request)));
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> out) {
-    call("Score", out, s -> counted("Score", request.getPromptsCount(), s.score(request)));
+    call("Score", out, s -> counted("Score", false, request.getPromptsCount(), s.score(request)));
   }
 
   @Override
   public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
-    call("Generate", out, s -> counted("Generate", request.getPromptsCount(), s.generate(request)));
+    call("Generate", out, s -> counted("Generate", false, request.getPromptsCount(), s.generate(request)));
   }
 
   @Override
@@ -79,8 +79,8 @@ public class RuntimeGrpcService extends ModelRuntimeGrpc.ModelRuntimeImplBase {
   }
 
   /** Records how many distinct prompts a successful request carried (an ensemble job sends all members at once). */
-  private <T> T counted(String rpc, int prompts, T response) {
-    metrics.requestPrompts(rpc, prompts);
+  private <T> T counted(String rpc, boolean gradients, int prompts, T response) {
+    metrics.requestPrompts(rpc, gradients, prompts);
     return response;
   }
 

@@ -28,7 +28,8 @@ import org.jboss.logging.Logger;
  *   <li>{@code promptune_runtime_rpc_seconds{rpc}} histogram, {@code promptune_runtime_rpc_calls_total{rpc,code}}</li>
  *   <li>{@code promptune_runtime_batch_examples{op}} and {@code promptune_runtime_batch_callers{op}} histograms per
  *       executed engine call: callers &gt; 1 is batching across callers at work</li>
- *   <li>{@code promptune_runtime_request_prompts{rpc}} distinct prompts per request (ensemble members)</li>
+ *   <li>{@code promptune_runtime_request_prompts{rpc,gradients}} distinct prompts per request (ensemble
+ *       members); gradients = false for Score, Generate and forward-only ForwardBackward</li>
  *   <li>{@code promptune_runtime_batch_queue_wait_seconds{op}} per caller, submit to engine start</li>
  *   <li>{@code promptune_runtime_tokens_total{op,kind}} kind = prompt | input | target | generated</li>
  *   <li>{@code promptune_runtime_flops_total{op}} matmul FLOPs executed; with {@code promptune_runtime_peak_flops}
@@ -83,10 +84,10 @@ public class RuntimeMetrics implements BatchObserver {
    * Distinct prompts in one successful request ({@code promptune_runtime_request_prompts{rpc}}): the runtime-side
    * evidence that an ensemble training step sends all its members in one ForwardBackward.
    */
-  public void requestPrompts(String rpc, int prompts) {
+  public void requestPrompts(String rpc, boolean gradients, int prompts) {
     DistributionSummary.builder("promptune.runtime.request.prompts")
         .description("Distinct prompts carried by one successful ForwardBackward, Score or Generate request")
-        .tag("rpc", rpc).serviceLevelObjectives(PROMPT_BUCKETS).register(registry).record(prompts);
+        .tag("rpc", rpc).tag("gradients", Boolean.toString(gradients)).serviceLevelObjectives(PROMPT_BUCKETS).register(registry).record(prompts);
   }
 
   /** The in-flight counter of a principal class (callers of that class whose RPC has not finished). */

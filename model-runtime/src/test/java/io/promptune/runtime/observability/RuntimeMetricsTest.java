@@ -112,7 +112,7 @@ class RuntimeMetricsTest {
 
   @Test
   void distinctPromptsPerRequestAreRecordedOncePerSuccessfulRequest() {
-    double[] before = summary("promptune.runtime.request.prompts", "rpc", "ForwardBackward");
+    double[] before = summary("promptune.runtime.request.prompts", "rpc", "ForwardBackward", "gradients", "true");
     // three members' batches in one request, as an ensemble training step sends them
     ForwardBackwardRequest.Builder r = ForwardBackwardRequest.newBuilder();
     for (int m = 0; m < 3; m++) {
@@ -125,7 +125,7 @@ class RuntimeMetricsTest {
         .addPrompts(prompt(randomPrompt(3, 2 * D), 2, D))
         .addExamples(TrainingExample.newBuilder().setInput(ids(5, 1)).setTarget(ids(1)).setPromptIndex(4))
         .build()));
-    double[] after = summary("promptune.runtime.request.prompts", "rpc", "ForwardBackward");
+    double[] after = summary("promptune.runtime.request.prompts", "rpc", "ForwardBackward", "gradients", "true");
     assertEquals(1, after[0] - before[0]);
     assertEquals(3, after[1] - before[1]);
   }
