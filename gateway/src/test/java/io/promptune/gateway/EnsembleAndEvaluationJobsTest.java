@@ -199,4 +199,11 @@ class EnsembleAndEvaluationJobsTest {
         .body("generations[1].text", equalTo("BAD")).body("generations[1].members", nullValue())
         .body("generations[1].votes", nullValue());
   }
+
+  @Test
+  void theConsoleLoadsItsQualityViews() {
+    given().get("/console/").then().statusCode(200).body(containsString("<script src=\"quality.js\"></script>"));
+    given().get("/console/quality.js").then().statusCode(200).body(containsString("function versionView"))
+        .body(containsString("GATE_FAILED")).body(containsString("/v1/evaluation-jobs"));
+  }
 }
