@@ -110,7 +110,15 @@ public final class JobsCommand implements Runnable {
     @Override
     protected int run(GatewayClient client) {
       JsonNode j = client.get("/v1/jobs/" + GatewayClient.enc(id));
-      return TrainCommand.follow(client, id, j.path("spec").path("max_steps").asInt(), json());
+      int exit = TrainCommand.follow(client, id, j.path("spec").path("max_steps").asInt(), json());
+      if (!json() && j.path("kind").asText("training").equals("evaluation")) {
+        JsonNode end = client.get("/v1/jobs/" + GatewayClient.enc(id));
+        if (end.has("evaluation_outcome")) {
+          System.out.print(EvaluateCommand.outcome(end.path("evaluation").path("version").asText("version"),
+              end.get("evaluation_outcome")));
+        }
+      }
+      return exit;
     }
   }
 

@@ -296,6 +296,9 @@ class GatewayCommandsTest {
     assertTrue(followed.out().contains("member 1: accuracy 0.7000"), followed.out());
     assertTrue(followed.out().contains("member mean 0.6000, ensemble 0.7500"), followed.out());
     assertEquals(ExitCodes.USAGE, run("evaluate", "s:1", "--dataset", "d", "--mode", "fuzzy").exit());
+    Run jobsFollow = run("jobs", "follow", "job-e");
+    assertEquals(0, jobsFollow.exit(), jobsFollow.err());
+    assertTrue(jobsFollow.out().contains("accuracy 0.7500 over 40 examples"), jobsFollow.out());
   }
 
   @Test
