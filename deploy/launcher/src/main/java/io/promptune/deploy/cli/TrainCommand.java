@@ -176,7 +176,9 @@ public final class TrainCommand extends GatewayCommand {
           + (o.versionId() != null ? " — published " + (o.memberVersionIds().isEmpty() ? "version "
           : "ensemble version ") + o.versionId() : ""));
       for (int i = 0; i < o.memberVersionIds().size(); i++) {
-        System.out.println("  member " + i + ": version " + o.memberVersionIds().get(i));
+        System.out.println("  member " + i + ": version " + o.memberVersionIds().get(i)
+            + (i < o.bestMemberValues().size() ? String.format(" — dev metric %.4f at the best step",
+            o.bestMemberValues().get(i)) : ""));
       }
     }
     return o.succeeded() ? ExitCodes.OK : ExitCodes.JOB_FAILED;

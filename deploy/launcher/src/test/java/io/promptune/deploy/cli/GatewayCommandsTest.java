@@ -276,7 +276,7 @@ class GatewayCommandsTest {
         r.out());
     assertTrue(r.out().contains("published s:4 (ensemble version v-ens, members m-0, m-1, m-2)"), r.out());
     assertTrue(r.out().contains("published ensemble version v-ens"), r.out());
-    assertTrue(r.out().contains("member 2: version m-2"), r.out());
+    assertTrue(r.out().contains("member 2: version m-2 — dev metric 1.0000 at the best step"), r.out());
   }
 
   @Test
