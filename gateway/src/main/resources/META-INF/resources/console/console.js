@@ -59,6 +59,7 @@ class ApiError extends Error {
     super(e.message || ('HTTP ' + status));
     this.status = status;
     this.code = e.code || 'HTTP_' + status;
+    this.details = e.details || {};
   }
 }
 
@@ -174,7 +175,7 @@ function stateBadge(state) {
 
 async function jobsView() {
   const v = resetView();
-  v.append(h('h2', {}, 'Training jobs'));
+  v.append(h('h2', {}, 'Jobs'));
   const table = h('table', { id: 'jobs-table' });
   v.append(table);
   const load = async () => {
@@ -188,7 +189,8 @@ async function jobsView() {
         h('td', { class: 'mono' }, short(j.id)), h('td', {}, stateBadge(j.state)),
         h('td', {}, j.step + (spec.max_steps ? ' / ' + spec.max_steps : '')), h('td', {}, fmt(j.last_loss)),
         h('td', {}, j.best_step ? fmt(j.best_metric) + ' @ ' + j.best_step : '–'),
-        h('td', {}, spec.output_prompt || '–'), h('td', {}, j.submitted_by || '–'), h('td', {}, when(j.create_time))));
+        h('td', {}, j.kind === 'evaluation' ? 'evaluate ' + ((j.evaluation || {}).version || '?') : spec.output_prompt || '–'),
+        h('td', {}, j.submitted_by || '–'), h('td', {}, when(j.create_time))));
     }
     if (!page.items.length) table.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No jobs yet.')));
   };
@@ -205,7 +207,8 @@ async function jobView(id) {
   const head = h('div');
   const charts = h('div', { class: 'charts' });
   const log = h('p', { class: 'muted', id: 'job-stream-status' }, 'connecting to the progress stream…');
-  v.append(h('p', {}, h('a', { href: '#/jobs' }, '← all jobs')), head, charts, log);
+  const quality = qualityJobPanel(job);
+  v.append(h('p', {}, h('a', { href: '#/jobs' }, '← all jobs')), head, quality.el, charts, log);
 
   const renderHead = () => {
     const spec = job.spec || {};
@@ -242,13 +245,14 @@ async function jobView(id) {
     requestAnimationFrame(() => { pending = false; renderCharts(); renderHead(); });
   };
   followEvents('/v1/jobs/' + encodeURIComponent(id) + '/stream', (name, e) => {
+    quality.onEvent(name, e);
     if (name === 'step') { loss.push([e.step, e.loss]); job.step = Math.max(job.step, e.step); job.last_loss = e.loss; }
     else if (name === 'eval') { metricName = e.metric || metricName; metric.push([e.step, e.value]); }
     else if (name === 'state') { job.state = e.state; if (e.reason) job.reason = e.reason; }
     else if (name === 'published') { job.published_version_id = e.version_id; }
     else if (name === 'end') {
       log.textContent = 'job ended';
-      api('GET', '/v1/jobs/' + encodeURIComponent(id)).then(j => { job = j; renderHead(); }).catch(() => {});
+      api('GET', '/v1/jobs/' + encodeURIComponent(id)).then(j => { job = j; renderHead(); quality.update(j); }).catch(() => {});
     } else if (name === 'error') { log.textContent = 'stream error: ' + (e.error && e.error.message); return; }
     if (name !== 'end') log.textContent = 'live · ' + loss.length + ' steps, ' + metric.length + ' evaluations';
     redraw();
@@ -291,7 +295,7 @@ async function promptView(name) {
       toast(r && r.changed === false ? what + ': the environment already holds that version; nothing changed.'
         : what + ' done.');
       await promptView(name);
-    } catch (e) { toast(e.message, true); }
+    } catch (e) { qualityShowRefusal(e, v); }
   };
 
   const envTable = h('table', { id: 'env-table' }, h('tr', {}, ['Environment', 'Version', 'Updated', 'By', '']
@@ -307,7 +311,7 @@ async function promptView(name) {
   }
   v.append(h('h3', {}, 'Environments'), envTable);
   if (operator) {
-    v.append(h('p', {}, reason, ' ', admin ? h('label', {}, force, ' force (skip order checks)') : null));
+    v.append(h('p', {}, reason, ' ', admin ? h('label', {}, force, ' force (skip order checks and gates)') : null));
   }
 
   const vt = h('table', { id: 'versions-table' }, h('tr', {}, ['Version', 'Id', 'Length', 'Init', 'Metrics', 'Job',
@@ -326,7 +330,9 @@ async function promptView(name) {
             encodeURIComponent(e.name) + '/promote', { version: ver.number, reason: reason.value || undefined,
               force: force.checked || undefined, expected_current_version_id: byEnv[e.name] ? byEnv[e.name].version_id : '' }) },
         e.name)) : null),
-      h('td', {}, h('button', { 'data-testid': 'lineage-' + ver.number, onclick: () => showLineage(ver.id, lineageBox) }, 'lineage'))));
+      h('td', {}, h('button', { 'data-testid': 'lineage-' + ver.number, onclick: () => showLineage(ver.id, lineageBox) }, 'lineage'),
+        h('a', { href: '#/versions/' + encodeURIComponent(ver.id), 'data-testid': 'version-details-' + ver.number },
+          ver.kind === 'ensemble' ? 'members & evaluations' : 'evaluations'))));
   }
   v.append(h('h3', {}, 'Versions'), vt);
   const lineageBox = h('div', { class: 'panel lineage', id: 'lineage' }, h('span', { class: 'muted' },
@@ -441,6 +447,7 @@ async function route() {
   try {
     if (parts[0] === 'jobs' && parts[1]) await jobView(parts[1]);
     else if (parts[0] === 'prompts' && parts[1]) await promptView(parts[1]);
+    else if (parts[0] === 'versions' && parts[1]) await versionView(parts[1]);
     else if (parts[0] === 'prompts') await promptsView();
     else if (parts[0] === 'datasets') await datasetsView();
     else if (parts[0] === 'system') await systemView();

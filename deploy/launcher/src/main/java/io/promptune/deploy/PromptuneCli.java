@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
         io.promptune.deploy.cli.PromptsCommand.class, io.promptune.deploy.cli.PromoteCommand.class,
         io.promptune.deploy.cli.RollbackCommand.class, io.promptune.deploy.cli.GenerateCommand.class,
         io.promptune.deploy.cli.ScoreCommand.class, io.promptune.deploy.cli.KeysCommand.class,
-        io.promptune.deploy.cli.EnsemblesCommand.class, io.promptune.deploy.cli.GatesCommand.class})
+        io.promptune.deploy.cli.EnsemblesCommand.class, io.promptune.deploy.cli.GatesCommand.class,
+        io.promptune.deploy.cli.EvaluateCommand.class})
 public final class PromptuneCli implements Callable<Integer> {
 
   @Override

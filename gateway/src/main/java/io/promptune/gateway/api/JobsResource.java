@@ -3,6 +3,7 @@ package io.promptune.gateway.api;
 import io.promptune.api.CallerIdentity.Role;
 import io.promptune.api.v1.CancelJobRequest;
 import io.promptune.api.v1.GetJobRequest;
+import io.promptune.api.v1.JobKind;
 import io.promptune.api.v1.JobState;
 import io.promptune.api.v1.ListJobEventsRequest;
 import io.promptune.api.v1.ListJobsRequest;
@@ -44,7 +45,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
-/** Training jobs: submit, list, get, cancel, and their progress (stored events, or live as server-sent events). */
+/** Training and evaluation jobs: submit (training; evaluations: {@link EvaluationJobsResource}), list, get, cancel, and their progress (stored events, or live as server-sent events). */
 @RequiresRole(Role.VIEWER)
 @Path("/v1/jobs")
 @Blocking
@@ -84,9 +85,17 @@ public class JobsResource {
   @GET
   @Operation(operationId = "listJobs",
       summary = "List jobs, newest first", description = "state: repeat to match several (queued, running, "
-      + "succeeded, failed, cancelled).")
-  public Page<JobJson> list(@BeanParam PageParams page, @QueryParam("state") List<String> states) {
+      + "succeeded, failed, cancelled). kind: training or evaluation (repeat or comma-separate for several).")
+  public Page<JobJson> list(@BeanParam PageParams page, @QueryParam("state") List<String> states,
+      @QueryParam("kind") List<String> kinds) {
     ListJobsRequest.Builder b = ListJobsRequest.newBuilder().setPage(page.toProto(config.limits().maxPageSize()));
+    for (String k : kinds == null ? List.<String>of() : kinds) {
+      for (String one : k.split(",")) {
+        if (!one.isBlank()) {
+          b.addKinds(kind(one));
+        }
+      }
+    }
     for (String s : states == null ? List.<String>of() : states) {
       for (String one : s.split(",")) {
         if (!one.isBlank()) {
@@ -96,6 +105,16 @@ public class JobsResource {
     }
     var r = backends.trainer(s -> s.listJobs(b.build()));
     return Page.of(r.getJobsList().stream().map(JobJson::of).toList(), r.getNextPageToken());
+  }
+
+  /** "training" or "evaluation" (case-insensitive); anything else is a 400 naming the field. */
+  static JobKind kind(String value) {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "training" -> JobKind.JOB_KIND_TRAINING;
+      case "evaluation" -> JobKind.JOB_KIND_EVALUATION;
+      default -> throw ApiError.invalidField("kind", "Field 'kind' has the unknown value '" + value + "'; use one "
+          + "of training, evaluation.");
+    };
   }
 
   @GET
@@ -139,7 +158,8 @@ public class JobsResource {
   @Operation(operationId = "streamJobEvents",
       summary = "Follow a job's progress as server-sent events", description = "Replays stored events from "
       + "'from' (or after Last-Event-ID), then follows live until the job ends. Event names: step, eval, state, "
-      + "checkpoint, published; then 'end' (or 'error' with an error body). Ids are the event sequence numbers.")
+      + "checkpoint, published, evaluation_progress; then 'end' (or 'error' with an error body). Ids are the "
+      + "event sequence numbers.")
   @APIResponse(responseCode = "200", description = "A text/event-stream; each event's data is a JobEventJson.",
       content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
   @APIResponse(responseCode = "404", ref = "NotFound")

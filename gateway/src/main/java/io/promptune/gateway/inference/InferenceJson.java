@@ -36,8 +36,14 @@ public final class InferenceJson {
   public record GenerateRequest(String prompt, List<Input> inputs, Integer maxNewTokens, Integer numBeams,
       Float lengthPenalty, String truncation) {}
 
+  /**
+   * One input's generation. For an ensemble prompt: {@code text} (with its token ids, sum_log_prob, finish reason) is
+   * the combined answer, the text most members generated; {@code votes} says how many did, {@code rule} how they
+   * were combined (majority_vote), and {@code members} holds each member's own generation in member order (each
+   * without prompt, members, rule or votes).
+   */
   public record Generation(String prompt, String text, List<Integer> tokenIds, double sumLogProb,
-      String finishReason) {}
+      String finishReason, String rule, Integer votes, List<Generation> members) {}
 
   public record GenerateResponse(List<Generation> generations) {}
 
@@ -46,8 +52,17 @@ public final class InferenceJson {
 
   public record CandidateScore(String text, double sumLogProb, int numTokens, double meanLogProb) {}
 
-  /** Per input: the best candidate (highest sum of log-probabilities), and every candidate's scores. */
-  public record ScoreResult(String prompt, String best, int bestIndex, List<CandidateScore> candidates) {}
+  /**
+   * Per input: the best candidate (highest sum of log-probabilities), and every candidate's scores. For an ensemble
+   * prompt: {@code best} is the combined choice by {@code rule}, {@code candidates} holds each candidate's scores
+   * averaged over the members, {@code votes} how many members ranked each candidate first (candidate order), and
+   * {@code members} each member's own answer and scores in member order.
+   */
+  public record ScoreResult(String prompt, String best, int bestIndex, List<CandidateScore> candidates, String rule,
+      List<Integer> votes, List<MemberScore> members) {}
+
+  /** One ensemble member's answer to one input: its best candidate and every candidate's scores. */
+  public record MemberScore(String best, int bestIndex, List<CandidateScore> candidates) {}
 
   public record ScoreResponse(List<ScoreResult> results) {}
 }

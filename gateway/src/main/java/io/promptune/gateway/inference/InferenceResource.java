@@ -15,6 +15,7 @@ import io.promptune.gateway.inference.InferenceJson.GenerateRequest;
 import io.promptune.gateway.inference.InferenceJson.GenerateResponse;
 import io.promptune.gateway.inference.InferenceJson.Generation;
 import io.promptune.gateway.inference.InferenceJson.Input;
+import io.promptune.gateway.inference.InferenceJson.MemberScore;
 import io.promptune.gateway.inference.InferenceJson.ScoreRequest;
 import io.promptune.gateway.inference.InferenceJson.ScoreResponse;
 import io.promptune.gateway.inference.InferenceJson.ScoreResult;
@@ -91,9 +92,7 @@ public class InferenceResource {
     var r = backends.inference(s -> s.generate(req.build()));
     List<Generation> out = new ArrayList<>();
     for (int i = 0; i < r.getGenerationsCount(); i++) {
-      var g = r.getGenerations(i);
-      out.add(new Generation(refs.refOf(promptOf.get(i)), g.getText(), g.getTokenIdsList(), g.getSumLogProb(),
-          g.getFinishReason() == FinishReason.FINISH_REASON_UNSPECIFIED ? null : Protos.name(g.getFinishReason())));
+      out.add(generation(refs.refOf(promptOf.get(i)), r.getGenerations(i)));
     }
     return new GenerateResponse(out);
   }
@@ -143,17 +142,40 @@ public class InferenceResource {
     for (int i = 0; i < r.getExamplesCount(); i++) {
       var ex = r.getExamples(i);
       List<String> cands = candidatesOf.get(i);
-      List<CandidateScore> scores = new ArrayList<>();
-      for (int c = 0; c < ex.getCandidatesCount(); c++) {
-        var s = ex.getCandidates(c);
-        scores.add(new CandidateScore(c < cands.size() ? cands.get(c) : null, s.getSumLogProb(), s.getNumTokens(),
-            s.getMeanLogProb()));
-      }
       int best = ex.getBestIndex();
-      out.add(new ScoreResult(refs.refOf(promptOf.get(i)), best < cands.size() ? cands.get(best) : null, best,
-          scores));
+      List<MemberScore> members = null;
+      if (ex.getMembersCount() > 0) {
+        members = ex.getMembersList().stream().map(m -> new MemberScore(at(cands, m.getBestIndex()),
+            m.getBestIndex(), candidateScores(cands, m.getCandidatesList()))).toList();
+      }
+      out.add(new ScoreResult(refs.refOf(promptOf.get(i)), at(cands, best), best,
+          candidateScores(cands, ex.getCandidatesList()), members == null ? null : Protos.name(ex.getRule()),
+          members == null ? null : List.copyOf(ex.getVotesList()), members));
     }
     return new ScoreResponse(out);
+  }
+
+  /** A generation as JSON; an ensemble's carries its members' (which have no prompt of their own). */
+  private static Generation generation(String prompt, io.promptune.api.v1.Generation g) {
+    boolean ensemble = g.getMembersCount() > 0;
+    return new Generation(prompt, g.getText(), g.getTokenIdsList(), g.getSumLogProb(),
+        g.getFinishReason() == FinishReason.FINISH_REASON_UNSPECIFIED ? null : Protos.name(g.getFinishReason()),
+        ensemble ? Protos.name(g.getRule()) : null, ensemble ? g.getVotes() : null,
+        ensemble ? g.getMembersList().stream().map(m -> generation(null, m)).toList() : null);
+  }
+
+  private static List<CandidateScore> candidateScores(List<String> cands,
+      List<io.promptune.api.v1.CandidateScore> scores) {
+    List<CandidateScore> out = new ArrayList<>();
+    for (int c = 0; c < scores.size(); c++) {
+      var s = scores.get(c);
+      out.add(new CandidateScore(at(cands, c), s.getSumLogProb(), s.getNumTokens(), s.getMeanLogProb()));
+    }
+    return out;
+  }
+
+  private static String at(List<String> cands, int index) {
+    return index >= 0 && index < cands.size() ? cands.get(index) : null;
   }
 
   private static int nonNegative(Integer v, String field) {

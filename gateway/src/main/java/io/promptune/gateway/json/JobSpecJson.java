@@ -7,6 +7,7 @@ import static io.promptune.gateway.json.Protos.str;
 import io.promptune.api.v1.Adafactor;
 import io.promptune.api.v1.Adam;
 import io.promptune.api.v1.ClassLabelInit;
+import io.promptune.api.v1.CombinationRule;
 import io.promptune.api.v1.ConstantSchedule;
 import io.promptune.api.v1.EarlyStopping;
 import io.promptune.api.v1.EvalMode;
@@ -30,11 +31,17 @@ import java.util.Map;
 /**
  * A training job as JSON (the body of POST /v1/jobs and the {@code spec} of every job). Absent fields take the
  * trainer's defaults, which are the paper's: prompt length 100, class-label init, Adafactor lr 0.3, batch 32.
+ * {@code ensemble_size} >= 2 trains that many prompts in one job (member i: seed + i, init {@code member_inits[i]}
+ * or {@code init}) and publishes each member and an ensemble over them combined by {@code ensemble_rule}.
  */
 public record JobSpecJson(String dataset, TaskFormatJson taskFormat, Integer promptLength, InitJson init,
     OptimizerJson optimizer, ScheduleJson schedule, Integer batchSize, Integer maxSteps, Integer evalInterval,
     String evalMode, Integer maxEvalExamples, EarlyStoppingJson earlyStopping, Long seed,
-    Integer checkpointInterval, String outputPrompt, String task, String truncation, String baseModelFingerprint) {
+    Integer checkpointInterval, String outputPrompt, String task, String truncation, String baseModelFingerprint,
+    Integer ensembleSize, List<InitJson> memberInits, String ensembleRule) {
+
+  /** Prompt ensembling (section 7.2 of the paper): at most this many members in one job. */
+  public static final int MAX_ENSEMBLE_SIZE = 32;
 
   /** How records become text-to-text pairs: a built-in name or templates with {field} placeholders. */
   public record TaskFormatJson(String name, String inputTemplate, String targetTemplate,
@@ -88,18 +95,38 @@ public record JobSpecJson(String dataset, TaskFormatJson taskFormat, Integer pro
         .setTask(orEmpty(task))
         .setTruncation(Protos.parse(Truncation.class, truncation, "truncation", Truncation.TRUNCATION_UNSPECIFIED));
     if (taskFormat != null) {
-      TaskFormat.Builder t = TaskFormat.newBuilder().setName(orEmpty(taskFormat.name()))
-          .setInputTemplate(orEmpty(taskFormat.inputTemplate())).setTargetTemplate(orEmpty(taskFormat.targetTemplate()));
-      if (taskFormat.labelMap() != null) {
-        t.putAllLabelMap(taskFormat.labelMap());
-      }
-      if (taskFormat.labels() != null) {
-        t.addAllLabels(taskFormat.labels());
-      }
-      b.setTaskFormat(t);
+      b.setTaskFormat(taskFormatProto(taskFormat));
     }
     if (init != null) {
-      b.setInit(initProto());
+      b.setInit(initProto(init, "init"));
+    }
+    int members = nonNegative(ensembleSize, "ensemble_size");
+    if (members > MAX_ENSEMBLE_SIZE) {
+      throw ApiError.invalidField("ensemble_size", "Field 'ensemble_size' must be at most " + MAX_ENSEMBLE_SIZE
+          + " (0 or 1: one prompt); got " + members + ".");
+    }
+    b.setEnsembleSize(members);
+    if (memberInits != null && !memberInits.isEmpty()) {
+      if (members < 2) {
+        throw ApiError.invalidField("member_inits", "Field 'member_inits' needs 'ensemble_size' >= 2.");
+      }
+      if (memberInits.size() > members) {
+        throw ApiError.invalidField("member_inits", "Field 'member_inits' has " + memberInits.size()
+            + " entries for " + members + " members.");
+      }
+      for (int i = 0; i < memberInits.size(); i++) {
+        if (memberInits.get(i) == null) {
+          throw ApiError.invalidField("member_inits[" + i + "]", "member_inits[" + i + "] is null.");
+        }
+        b.addMemberInits(initProto(memberInits.get(i), "member_inits[" + i + "]"));
+      }
+    }
+    if (ensembleRule != null && !ensembleRule.isBlank()) {
+      if (members < 2) {
+        throw ApiError.invalidField("ensemble_rule", "Field 'ensemble_rule' needs 'ensemble_size' >= 2.");
+      }
+      b.setEnsembleRule(Protos.parse(CombinationRule.class, ensembleRule, "ensemble_rule",
+          CombinationRule.MAJORITY_VOTE));
     }
     if (optimizer != null) {
       b.setOptimizer(optimizerProto());
@@ -121,7 +148,7 @@ public record JobSpecJson(String dataset, TaskFormatJson taskFormat, Integer pro
     return i(v);
   }
 
-  private PromptInit initProto() {
+  static PromptInit initProto(InitJson init, String field) {
     String m = init.method() == null ? "" : init.method().trim().toLowerCase(java.util.Locale.ROOT);
     PromptInit.Builder p = PromptInit.newBuilder();
     switch (m) {
@@ -130,19 +157,19 @@ public record JobSpecJson(String dataset, TaskFormatJson taskFormat, Integer pro
       case "class_labels" -> p.setClassLabels(ClassLabelInit.getDefaultInstance());
       case "text" -> {
         if (init.text() == null || init.text().isBlank()) {
-          throw ApiError.invalidField("init.text", "init method 'text' needs 'init.text'.");
+          throw ApiError.invalidField(field + ".text", "init method 'text' needs '" + field + ".text'.");
         }
         p.setText(TextInit.newBuilder().setText(init.text()));
       }
       case "from_version" -> {
         if (init.version() == null || init.version().isBlank()) {
-          throw ApiError.invalidField("init.version", "init method 'from_version' needs 'init.version' (an id, "
-              + "name:N or name@env).");
+          throw ApiError.invalidField(field + ".version", "init method 'from_version' needs '" + field
+              + ".version' (an id, name:N or name@env).");
         }
         p.setFromVersion(VersionInit.newBuilder().setVersion(VersionSelector.newBuilder().setRef(init.version())));
       }
-      default -> throw ApiError.invalidField("init.method", "Field 'init.method' must be one of random_uniform, "
-          + "sampled_vocab, class_labels, text, from_version; got '" + init.method() + "'.");
+      default -> throw ApiError.invalidField(field + ".method", "Field '" + field + ".method' must be one of "
+          + "random_uniform, sampled_vocab, class_labels, text, from_version; got '" + init.method() + "'.");
     }
     return p.build();
   }
@@ -178,21 +205,8 @@ public record JobSpecJson(String dataset, TaskFormatJson taskFormat, Integer pro
   }
 
   public static JobSpecJson of(JobSpec s) {
-    TaskFormatJson tf = s.hasTaskFormat() ? new TaskFormatJson(str(s.getTaskFormat().getName()),
-        str(s.getTaskFormat().getInputTemplate()), str(s.getTaskFormat().getTargetTemplate()),
-        s.getTaskFormat().getLabelMapMap(), s.getTaskFormat().getLabelsList()) : null;
-    InitJson init = null;
-    if (s.hasInit()) {
-      PromptInit p = s.getInit();
-      init = switch (p.getMethodCase()) {
-        case RANDOM_UNIFORM -> new InitJson("random_uniform", p.getRandomUniform().getRange(), null, null, null);
-        case SAMPLED_VOCAB -> new InitJson("sampled_vocab", null, p.getSampledVocab().getTopK(), null, null);
-        case CLASS_LABELS -> new InitJson("class_labels", null, null, null, null);
-        case TEXT -> new InitJson("text", null, null, p.getText().getText(), null);
-        case FROM_VERSION -> new InitJson("from_version", null, null, null, selector(p.getFromVersion().getVersion()));
-        default -> null;
-      };
-    }
+    TaskFormatJson tf = s.hasTaskFormat() ? taskFormatJson(s.getTaskFormat()) : null;
+    InitJson init = s.hasInit() ? initJson(s.getInit()) : null;
     OptimizerJson opt = null;
     if (s.hasOptimizer()) {
       Optimizer o = s.getOptimizer();
@@ -221,7 +235,40 @@ public record JobSpecJson(String dataset, TaskFormatJson taskFormat, Integer pro
     return new JobSpecJson(s.getDataset(), tf, s.getPromptLength(), init, opt, sched, s.getBatchSize(),
         s.getMaxSteps(), s.getEvalInterval(), name(s.getEvalMode()), s.getMaxEvalExamples(), es, s.getSeed(),
         s.getCheckpointInterval(), str(s.getOutputPrompt()), str(s.getTask()), name(s.getTruncation()),
-        str(s.getBaseModelFingerprint()));
+        str(s.getBaseModelFingerprint()), s.getEnsembleSize() > 1 ? s.getEnsembleSize() : null,
+        s.getMemberInitsCount() == 0 ? null : s.getMemberInitsList().stream().map(JobSpecJson::initJson).toList(),
+        s.getEnsembleSize() > 1 ? name(s.getEnsembleRule() == CombinationRule.COMBINATION_RULE_UNSPECIFIED
+            ? CombinationRule.MAJORITY_VOTE : s.getEnsembleRule()) : null);
+  }
+
+  static InitJson initJson(PromptInit p) {
+    return switch (p.getMethodCase()) {
+      case RANDOM_UNIFORM -> new InitJson("random_uniform", p.getRandomUniform().getRange(), null, null, null);
+      case SAMPLED_VOCAB -> new InitJson("sampled_vocab", null, p.getSampledVocab().getTopK(), null, null);
+      case CLASS_LABELS -> new InitJson("class_labels", null, null, null, null);
+      case TEXT -> new InitJson("text", null, null, p.getText().getText(), null);
+      case FROM_VERSION -> new InitJson("from_version", null, null, null, selector(p.getFromVersion().getVersion()));
+      default -> null;
+    };
+  }
+
+  /** The task format as JSON (shared with evaluation specs). */
+  static TaskFormatJson taskFormatJson(TaskFormat t) {
+    return new TaskFormatJson(str(t.getName()), str(t.getInputTemplate()), str(t.getTargetTemplate()),
+        t.getLabelMapMap(), t.getLabelsList());
+  }
+
+  /** The task format as proto (shared with evaluation specs). */
+  static TaskFormat taskFormatProto(TaskFormatJson taskFormat) {
+    TaskFormat.Builder t = TaskFormat.newBuilder().setName(orEmpty(taskFormat.name()))
+        .setInputTemplate(orEmpty(taskFormat.inputTemplate())).setTargetTemplate(orEmpty(taskFormat.targetTemplate()));
+    if (taskFormat.labelMap() != null) {
+      t.putAllLabelMap(taskFormat.labelMap());
+    }
+    if (taskFormat.labels() != null) {
+      t.addAllLabels(taskFormat.labels());
+    }
+    return t.build();
   }
 
   static String selector(VersionSelector v) {

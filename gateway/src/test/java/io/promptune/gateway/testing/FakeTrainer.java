@@ -8,6 +8,15 @@ import io.promptune.api.v1.Dataset;
 import io.promptune.api.v1.DatasetHeader;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.EvalEvent;
+import io.promptune.api.v1.EvalMode;
+import io.promptune.api.v1.EvaluationOutcome;
+import io.promptune.api.v1.EvaluationProgressEvent;
+import io.promptune.api.v1.EvaluationSpec;
+import io.promptune.api.v1.JobKind;
+import io.promptune.api.v1.JobSpec;
+import io.promptune.api.v1.PublishedEvent;
+import io.promptune.api.v1.SubmitEvaluationRequest;
+import io.promptune.api.v1.VersionSelector;
 import io.promptune.api.v1.GetDatasetRequest;
 import io.promptune.api.v1.GetJobRequest;
 import io.promptune.api.v1.Job;
@@ -31,7 +40,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A trainer with one job, "job-1" (running), one finished job "job-done", and uploads kept in memory. */
+/**
+ * A trainer with one job, "job-1" (running), one finished job "job-done", a finished three-member ensemble job
+ * "job-ens" (members m-0, m-1, m-2, ensemble v-ens; its eval event has member values 0.5, 0.75, 1.0, mean 0.75), a
+ * finished evaluation job "job-eval", and uploads kept in memory.
+ */
 public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
 
   /** What the last upload carried: its header and each split's bytes. */
@@ -39,6 +52,8 @@ public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
 
   public final AtomicReference<Upload> lastUpload = new AtomicReference<>();
   public final AtomicReference<SubmitJobRequest> lastSubmit = new AtomicReference<>();
+  public final AtomicReference<SubmitEvaluationRequest> lastEvaluation = new AtomicReference<>();
+  public final AtomicReference<ListJobsRequest> lastList = new AtomicReference<>();
 
   static Job job(String id, JobState state) {
     return Job.newBuilder().setId(id).setState(state).setStep(3).setLastLoss(0.5f).setSubmittedBy("bob").build();
@@ -59,8 +74,37 @@ public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
     return l;
   }
 
+  static Job ensembleJob() {
+    return job("job-ens", JobState.SUCCEEDED).toBuilder().setKind(JobKind.JOB_KIND_TRAINING)
+        .setSpec(JobSpec.newBuilder().setDataset("d").setMaxSteps(10).setEnsembleSize(3))
+        .setPublishedVersionId("v-ens").addPublishedMemberVersionIds("m-0").addPublishedMemberVersionIds("m-1")
+        .addPublishedMemberVersionIds("m-2").build();
+  }
+
+  static Job evaluationJob() {
+    return job("job-eval", JobState.SUCCEEDED).toBuilder().setKind(JobKind.JOB_KIND_EVALUATION)
+        .setEvaluation(EvaluationSpec.newBuilder().setVersion(VersionSelector.newBuilder().setRef("s:2"))
+            .setDataset("movies").setSplit(Split.VALIDATION).setMode(EvalMode.RANK_CLASSIFICATION))
+        .setEvaluationOutcome(EvaluationOutcome.newBuilder().setVersionId("v-2").setDatasetId("ds-movies")
+            .setSplit("validation").setMetric("accuracy").setValue(0.8).setExamples(40).setEvaluationId(12))
+        .build();
+  }
+
+  static List<JobEvent> ensembleEvents() {
+    return List.of(
+        JobEvent.newBuilder().setJobId("job-ens").setSequence(1).setEval(EvalEvent.newBuilder().setStep(10)
+            .setMetric("accuracy").setValue(0.9).setBest(true).addMemberValues(0.5).addMemberValues(0.75)
+            .addMemberValues(1.0).setMemberMean(0.75)).build(),
+        JobEvent.newBuilder().setJobId("job-ens").setSequence(2).setPublished(PublishedEvent.newBuilder()
+            .setVersionId("v-ens").setPromptName("s").setVersionNumber(4).addMemberVersionIds("m-0")
+            .addMemberVersionIds("m-1").addMemberVersionIds("m-2")).build(),
+        JobEvent.newBuilder().setJobId("job-ens").setSequence(3).setEvaluationProgress(
+            EvaluationProgressEvent.newBuilder().setExamplesDone(32).setExamplesTotal(40).setCorrect(30)).build());
+  }
+
   private static <T> boolean known(String id, StreamObserver<T> out) {
-    if (!id.equals("job-1") && !id.equals("job-done") && !id.equals("job-slow")) {
+    if (!id.equals("job-1") && !id.equals("job-done") && !id.equals("job-slow") && !id.equals("job-ens")
+        && !id.equals("job-eval")) {
       out.onError(ApiErrors.notFound("job '" + id + "' does not exist"));
       return false;
     }
@@ -118,9 +162,22 @@ public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
   }
 
   @Override
+  public void submitEvaluation(SubmitEvaluationRequest request, StreamObserver<Job> out) {
+    lastEvaluation.set(request);
+    if (request.getSpec().getVersion().getRef().startsWith("nope")) {
+      out.onError(ApiErrors.notFound("version '" + request.getSpec().getVersion().getRef() + "' does not exist"));
+      return;
+    }
+    out.onNext(Job.newBuilder().setId("job-eval").setKind(JobKind.JOB_KIND_EVALUATION)
+        .setEvaluation(request.getSpec()).setState(JobState.QUEUED).build());
+    out.onCompleted();
+  }
+
+  @Override
   public void getJob(GetJobRequest request, StreamObserver<Job> out) {
     if (known(request.getJobId(), out)) {
-      out.onNext(job(request.getJobId(), request.getJobId().equals("job-1") ? JobState.RUNNING
+      out.onNext(request.getJobId().equals("job-ens") ? ensembleJob() : request.getJobId().equals("job-eval")
+          ? evaluationJob() : job(request.getJobId(), request.getJobId().equals("job-1") ? JobState.RUNNING
           : JobState.SUCCEEDED));
       out.onCompleted();
     }
@@ -128,6 +185,7 @@ public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
 
   @Override
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> out) {
+    lastList.set(request);
     out.onNext(ListJobsResponse.newBuilder().addJobs(job("job-1", JobState.RUNNING)).build());
     out.onCompleted();
   }
@@ -162,7 +220,7 @@ public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
       out.onCompleted();
       return;
     }
-    for (JobEvent e : events(request.getJobId())) {
+    for (JobEvent e : request.getJobId().equals("job-ens") ? ensembleEvents() : events(request.getJobId())) {
       if (e.getSequence() >= request.getFromSequence()) {
         out.onNext(e);
       }
@@ -173,7 +231,8 @@ public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
   @Override
   public void listJobEvents(ListJobEventsRequest request, StreamObserver<ListJobEventsResponse> out) {
     if (known(request.getJobId(), out)) {
-      out.onNext(ListJobEventsResponse.newBuilder().addAllEvents(events(request.getJobId())).build());
+      out.onNext(ListJobEventsResponse.newBuilder().addAllEvents(request.getJobId().equals("job-ens")
+          ? ensembleEvents() : events(request.getJobId())).build());
       out.onCompleted();
     }
   }

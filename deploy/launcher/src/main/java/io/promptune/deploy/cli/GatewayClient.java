@@ -166,7 +166,8 @@ public final class GatewayClient {
         msg += " (No key given: use --api-key or PROMPTUNE_API_KEY, or create one with: promptune keys create "
             + "--role admin --save)";
       }
-      return throwWith(status, e.path("code").asText("HTTP_" + status), msg);
+      throw new GatewayException(status, e.path("code").asText("HTTP_" + status), msg,
+          e.path("details").isObject() ? e.get("details") : null);
     }
     return throwWith(status, "HTTP_" + status, "The gateway answered HTTP " + status + ".");
   }

@@ -4,16 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Follows a job's progress stream and draws it: a progress bar with step, loss, the dev metric and an ETA (redrawn
- * in place on a terminal; a line per evaluation and every 10% otherwise). Returns the job's final state.
+ * in place on a terminal; a line per evaluation and every 10% otherwise). An ensemble job's evaluations show each
+ * member's value and their mean; an evaluation job shows the examples done. Returns the job's final state.
  */
 public final class JobFollower {
 
   /** What the job ended as, with its best metric and published version. */
   public record Outcome(String state, String reason, String versionId, String promptName, int versionNumber,
-      Double bestMetric, int lastStep) {
+      Double bestMetric, int lastStep, List<String> memberVersionIds, List<Double> bestMemberValues) {
     public boolean succeeded() {
       return "succeeded".equals(state);
     }
@@ -41,6 +44,8 @@ public final class JobFollower {
       String metric = "accuracy";
       Double metricValue;
       Double best;
+      List<Double> bestMembers = List.of();
+      List<String> members = List.of();
       int firstStep = -1;
       Instant firstTime;
       Instant lastTime;
@@ -73,11 +78,14 @@ public final class JobFollower {
         case "eval" -> {
           st.metric = e.path("metric").asText("metric");
           st.metricValue = e.path("value").asDouble();
+          List<Double> memberValues = doubles(e.path("member_values"));
           if (e.path("best").asBoolean(false)) {
             st.best = st.metricValue;
+            st.bestMembers = memberValues;
           }
-          String line = String.format("eval at step %d: dev %s %.4f%s", e.path("step").asInt(), st.metric,
-              st.metricValue, e.path("best").asBoolean(false) ? " (best so far)" : "");
+          String line = String.format("eval at step %d: dev %s %.4f%s%s", e.path("step").asInt(), st.metric,
+              st.metricValue, memberValues.isEmpty() ? "" : " (ensemble)" + members(memberValues,
+              e.path("member_mean").asDouble()), e.path("best").asBoolean(false) ? " (best so far)" : "");
           if (tty && st.barShown) {
             out.print("\r\033[K");
           }
@@ -104,7 +112,25 @@ public final class JobFollower {
             out.print("\r\033[K");
             st.barShown = false;
           }
-          out.println("published " + st.promptName + ":" + st.versionNumber + " (version " + st.versionId + ")");
+          st.members = strings(e.path("member_version_ids"));
+          out.println("published " + st.promptName + ":" + st.versionNumber + " (" + (st.members.isEmpty()
+              ? "version " : "ensemble version ") + st.versionId + (st.members.isEmpty() ? "" : ", members "
+              + String.join(", ", st.members)) + ")");
+        }
+        case "evaluation_progress" -> {
+          long done = e.path("examples_done").asLong();
+          long total = e.path("examples_total").asLong();
+          int decile = total > 0 ? (int) Math.min(10, done * 10 / total) : -1;
+          String line = String.format("evaluated %d/%d examples, %d correct so far", done, total,
+              e.path("correct").asLong());
+          if (tty) {
+            out.print("\r" + line + "   ");
+            out.flush();
+            st.barShown = true;
+          } else if (decile > st.lastPrintedDecile) {
+            st.lastPrintedDecile = decile;
+            out.println(line);
+          }
         }
         case "error" -> {
           throw new GatewayException(0, e.path("error").path("code").asText("STREAM_ERROR"),
@@ -124,9 +150,31 @@ public final class JobFollower {
     String state = job.path("state").asText(st.state);
     String versionId = job.hasNonNull("published_version_id") ? job.get("published_version_id").asText()
         : st.versionId;
-    Double best = job.path("best_step").asInt() > 0 ? job.path("best_metric").asDouble() : st.best;
+    // Boxed on both sides: a job without evaluations (e.g. an evaluation job) has no best metric at all.
+    Double best = job.path("best_step").asInt() > 0 ? Double.valueOf(job.path("best_metric").asDouble()) : st.best;
+    List<String> members = job.has("published_member_version_ids")
+        ? strings(job.get("published_member_version_ids")) : st.members;
     return new Outcome(state, job.hasNonNull("reason") ? job.get("reason").asText() : st.reason, versionId,
-        st.promptName, st.versionNumber, best, job.path("step").asInt(st.step));
+        st.promptName, st.versionNumber, best, job.path("step").asInt(st.step), members, st.bestMembers);
+  }
+
+  /** ", members 0.8000 0.7500 0.9000 (mean 0.8167)". */
+  static String members(List<Double> values, double mean) {
+    StringBuilder sb = new StringBuilder(", members");
+    values.forEach(v -> sb.append(String.format(" %.4f", v)));
+    return sb.append(String.format(" (mean %.4f)", mean)).toString();
+  }
+
+  static List<Double> doubles(JsonNode array) {
+    List<Double> l = new ArrayList<>();
+    array.forEach(v -> l.add(v.asDouble()));
+    return List.copyOf(l);
+  }
+
+  static List<String> strings(JsonNode array) {
+    List<String> l = new ArrayList<>();
+    array.forEach(v -> l.add(v.asText()));
+    return List.copyOf(l);
   }
 
   static String bar(int step, int max, double loss, String metric, Double metricValue, Duration eta) {

@@ -19,6 +19,20 @@ public final class JobsCommand implements Runnable {
 
   static void print(JsonNode j) {
     JsonNode spec = j.path("spec");
+    if (j.path("kind").asText("training").equals("evaluation")) {
+      JsonNode ev = j.path("evaluation");
+      System.out.printf("evaluation job %s  %s%n", Table.text(j, "id"), Table.text(j, "state"));
+      System.out.printf("  version:       %s%n", ev.path("version").asText("-"));
+      System.out.printf("  dataset:       %s/%s%n", ev.path("dataset").asText("-"), ev.path("split").asText("-"));
+      if (j.has("evaluation_outcome")) {
+        System.out.print(EvaluateCommand.outcome(ev.path("version").asText(), j.get("evaluation_outcome"))
+            .indent(2));
+      }
+      if (j.hasNonNull("reason")) {
+        System.out.printf("  reason:        %s%n", j.get("reason").asText());
+      }
+      return;
+    }
     System.out.printf("job %s  %s%n", Table.text(j, "id"), Table.text(j, "state"));
     System.out.printf("  step:          %d / %s%n", j.path("step").asInt(), spec.path("max_steps").asText("?"));
     System.out.printf("  last loss:     %.4f%n", j.path("last_loss").asDouble());
@@ -29,6 +43,10 @@ public final class JobsCommand implements Runnable {
     System.out.printf("  dataset:       %s%n", spec.path("dataset").asText("-"));
     System.out.printf("  output prompt: %s%n", spec.path("output_prompt").asText("-"));
     System.out.printf("  published:     %s%n", j.path("published_version_id").asText("-"));
+    if (j.has("published_member_version_ids")) {
+      System.out.printf("  ensemble of:   %s%n", String.join(", ", JobFollower.strings(
+          j.get("published_member_version_ids"))));
+    }
     System.out.printf("  submitted by:  %s at %s%n", j.path("submitted_by").asText("-"),
         j.path("create_time").asText("-"));
     if (j.hasNonNull("reason")) {
@@ -42,10 +60,14 @@ public final class JobsCommand implements Runnable {
         + "comma-separated).")
     String state;
 
+    @Option(names = "--kind", description = "Only training or evaluation jobs.")
+    String kind;
+
     @Override
     protected int run(GatewayClient client) {
       JsonNode page = client.get("/v1/jobs" + GatewayClient.query(new java.util.LinkedHashMap<>(Map.of(
-          "page_size", 200))) + (state == null ? "" : "&state=" + GatewayClient.enc(state)));
+          "page_size", 200))) + (state == null ? "" : "&state=" + GatewayClient.enc(state))
+          + (kind == null ? "" : "&kind=" + GatewayClient.enc(kind)));
       if (json()) {
         GatewayOptions.printJson(page);
         return ExitCodes.OK;
@@ -54,7 +76,8 @@ public final class JobsCommand implements Runnable {
       page.path("items").forEach(j -> t.row(Table.text(j, "id"), Table.text(j, "state"), j.path("step").asInt()
           + "/" + j.path("spec").path("max_steps").asText("?"), String.format("%.4f", j.path("last_loss").asDouble()),
           j.path("best_step").asInt() > 0 ? String.format("%.4f", j.path("best_metric").asDouble()) : "-",
-          j.path("spec").path("output_prompt").asText("-"), Table.text(j, "submitted_by"),
+          j.path("kind").asText("training").equals("evaluation") ? "eval " + j.path("evaluation").path("version")
+          .asText("?") : j.path("spec").path("output_prompt").asText("-"), Table.text(j, "submitted_by"),
           Table.text(j, "create_time")));
       t.print();
       return ExitCodes.OK;
@@ -87,7 +110,15 @@ public final class JobsCommand implements Runnable {
     @Override
     protected int run(GatewayClient client) {
       JsonNode j = client.get("/v1/jobs/" + GatewayClient.enc(id));
-      return TrainCommand.follow(client, id, j.path("spec").path("max_steps").asInt(), json());
+      int exit = TrainCommand.follow(client, id, j.path("spec").path("max_steps").asInt(), json());
+      if (!json() && j.path("kind").asText("training").equals("evaluation")) {
+        JsonNode end = client.get("/v1/jobs/" + GatewayClient.enc(id));
+        if (end.has("evaluation_outcome")) {
+          System.out.print(EvaluateCommand.outcome(end.path("evaluation").path("version").asText("version"),
+              end.get("evaluation_outcome")));
+        }
+      }
+      return exit;
     }
   }
 

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
     footer = {"", "Examples:",
         "  promptune train --dataset reviews --output-prompt sentiment --steps 300 --labels positive,negative",
         "  promptune train --spec job.json --detach",
+        "  promptune train --dataset reviews --output-prompt sentiment --steps 300 --ensemble 5",
         "", "Exit code: 0 when the job succeeds, 7 when it fails or is cancelled (1-6: see promptune --help)."})
 public final class TrainCommand extends GatewayCommand {
 
@@ -90,6 +91,14 @@ public final class TrainCommand extends GatewayCommand {
   @Option(names = "--task", description = "Task name recorded on the published prompt.")
   String task;
 
+  @Option(names = "--ensemble", paramLabel = "N", description = "Train N prompts in one job (prompt ensembling, "
+      + "2-32; member i uses seed + i) and publish each member and an ensemble version over them.")
+  Integer ensemble;
+
+  @Option(names = "--ensemble-rule", paramLabel = "RULE", description = "How the ensemble combines its members: "
+      + "majority_vote (default) or mean_log_prob.")
+  String ensembleRule;
+
   @Option(names = "--detach", description = "Print the job id and return without following it.")
   boolean detach;
 
@@ -106,6 +115,8 @@ public final class TrainCommand extends GatewayCommand {
     put(s, "max_eval_examples", maxEvalExamples);
     put(s, "seed", seed);
     put(s, "task", task);
+    put(s, "ensemble_size", ensemble);
+    put(s, "ensemble_rule", ensembleRule);
     if (patience != null) {
       s.putObject("early_stopping").put("patience", patience);
     }
@@ -162,7 +173,13 @@ public final class TrainCommand extends GatewayCommand {
     } else {
       System.out.println("job " + id + " " + o.state() + (o.reason() != null && !o.succeeded() ? ": " + o.reason()
           : "") + (o.bestMetric() != null ? String.format(" — best dev metric %.4f", o.bestMetric()) : "")
-          + (o.versionId() != null ? " — published version " + o.versionId() : ""));
+          + (o.versionId() != null ? " — published " + (o.memberVersionIds().isEmpty() ? "version "
+          : "ensemble version ") + o.versionId() : ""));
+      for (int i = 0; i < o.memberVersionIds().size(); i++) {
+        System.out.println("  member " + i + ": version " + o.memberVersionIds().get(i)
+            + (i < o.bestMemberValues().size() ? String.format(" — dev metric %.4f at the best step",
+            o.bestMemberValues().get(i)) : ""));
+      }
     }
     return o.succeeded() ? ExitCodes.OK : ExitCodes.JOB_FAILED;
   }

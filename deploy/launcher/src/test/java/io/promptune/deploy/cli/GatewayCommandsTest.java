@@ -56,6 +56,37 @@ class GatewayCommandsTest {
     } else if (path.startsWith("/v1/prompts/nope")) {
       status = 404;
       answer = "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"prompt 'nope' does not exist\"}}";
+    } else if (path.equals("/v1/prompts/gated/environments/prod/promote")) {
+      status = 409;
+      answer = "{\"error\":{\"code\":\"GATE_FAILED\",\"message\":\"gated:3 cannot enter prod: gate 'acc' "
+          + "(accuracy on d/validation): below the threshold [required >= 0.85, found 0.8, prod's gated:2 0.86]\","
+          + "\"details\":{\"gate\":\"acc\",\"failed_gates\":\"acc\",\"dataset_id\":\"d\",\"split\":"
+          + "\"validation\",\"metric\":\"accuracy\",\"required\":\"0.85\",\"found\":\"0.8\","
+          + "\"current\":\"0.86\"}}}";
+    } else if (path.equals("/v1/evaluation-jobs")) {
+      status = 201;
+      answer = "{\"id\":\"job-e\",\"kind\":\"evaluation\",\"state\":\"queued\"}";
+    } else if (path.startsWith("/v1/jobs/job-e/stream") || path.startsWith("/v1/jobs/job-ens/stream")) {
+      String events = path.contains("job-e/") ? "event: evaluation_progress\ndata: {\"sequence\":1,"
+          + "\"examples_done\":40,\"examples_total\":40,\"correct\":30}\n\n"
+          : "event: eval\ndata: {\"sequence\":1,\"step\":10,\"metric\":\"accuracy\",\"value\":0.9,"
+          + "\"best\":true,\"member_values\":[0.5,0.75,1.0],\"member_mean\":0.75}\n\n"
+          + "event: published\ndata: {\"sequence\":2,\"version_id\":\"v-ens\",\"prompt_name\":\"s\","
+          + "\"version_number\":4,\"member_version_ids\":[\"m-0\",\"m-1\",\"m-2\"]}\n\n";
+      byte[] b = (events + "event: end\ndata: {}\n\n").getBytes(StandardCharsets.UTF_8);
+      x.getResponseHeaders().add("Content-Type", "text/event-stream");
+      x.sendResponseHeaders(200, b.length);
+      x.getResponseBody().write(b);
+      x.close();
+      return;
+    } else if (path.equals("/v1/jobs/job-e")) {
+      answer = "{\"id\":\"job-e\",\"kind\":\"evaluation\",\"state\":\"succeeded\",\"evaluation_outcome\":"
+          + "{\"version_id\":\"v-ens\",\"dataset_id\":\"ds-m\",\"split\":\"validation\",\"metric\":"
+          + "\"accuracy\",\"value\":0.75,\"examples\":40,\"evaluation_id\":12,\"member_values\":[0.5,0.7]}}";
+    } else if (path.equals("/v1/jobs/job-ens")) {
+      answer = "{\"id\":\"job-ens\",\"kind\":\"training\",\"state\":\"succeeded\",\"step\":10,"
+          + "\"best_step\":10,\"best_metric\":0.9,\"published_version_id\":\"v-ens\","
+          + "\"published_member_version_ids\":[\"m-0\",\"m-1\",\"m-2\"]}";
     } else if (path.endsWith("/environments/prod/promote")) {
       status = 409;
       answer = "{\"error\":{\"code\":\"ENVIRONMENT_ORDER\",\"message\":\"promote it to staging first\"}}";
@@ -72,7 +103,8 @@ class GatewayCommandsTest {
       answer = "{\"generations\":[{\"text\":\"positive\"},{\"text\":\"negative\"}]}";
     } else if (path.equals("/v1/jobs")) {
       status = 201;
-      answer = "{\"id\":\"job-7\",\"state\":\"queued\"}";
+      answer = body.contains("\"ensemble_size\"") ? "{\"id\":\"job-ens\",\"state\":\"queued\"}"
+          : "{\"id\":\"job-7\",\"state\":\"queued\"}";
     } else if (path.startsWith("/v1/datasets?")) {
       status = 201;
       answer = "{\"id\":\"abc\",\"name\":\"d\",\"format\":\"jsonl\",\"num_train\":2,\"num_validation\":0}";
@@ -222,6 +254,63 @@ class GatewayCommandsTest {
     assertTrue(requests.stream().anyMatch(q -> q.contains("\"max_steps\":10")
         && q.contains("\"labels\":[\"positive\",\"negative\"]")), requests.toString());
     assertEquals(ExitCodes.USAGE, run("train", "--steps", "10").exit(), "no dataset");
+  }
+
+  @Test
+  void aPromotionAGateRefusesNamesTheGateAndItsNumbers() {
+    Run r = run("promote", "gated", "--version", "3", "--to", "prod");
+    assertEquals(ExitCodes.CONFLICT, r.exit());
+    assertTrue(r.err().contains("refused by promotion gate 'acc'"), r.err());
+    assertTrue(r.err().contains("accuracy on d/validation"), r.err());
+    assertTrue(r.err().matches("(?s).*required\\s+0\\.85.*found\\s+0\\.8\\b.*current\\s+0\\.86.*"), r.err());
+    assertTrue(r.err().contains("--force"), r.err());
+  }
+
+  @Test
+  void trainAnEnsembleShowsMemberMetricsAndVersions() {
+    Run r = run("train", "--dataset", "d", "--steps", "10", "--ensemble", "3", "--ensemble-rule", "mean_log_prob");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(requests.stream().anyMatch(q -> q.startsWith("POST /v1/jobs ") && q.contains("\"ensemble_size\":3")
+        && q.contains("\"ensemble_rule\":\"mean_log_prob\"")), requests.toString());
+    assertTrue(r.out().contains("dev accuracy 0.9000 (ensemble), members 0.5000 0.7500 1.0000 (mean 0.7500)"),
+        r.out());
+    assertTrue(r.out().contains("published s:4 (ensemble version v-ens, members m-0, m-1, m-2)"), r.out());
+    assertTrue(r.out().contains("published ensemble version v-ens"), r.out());
+    assertTrue(r.out().contains("member 2: version m-2 — dev metric 1.0000 at the best step"), r.out());
+  }
+
+  @Test
+  void evaluateSubmitsTheSpecAndPrintsTheOutcome() {
+    Run detached = run("evaluate", "s@prod", "--dataset", "movies", "--mode", "exact", "--max-examples", "40");
+    assertEquals(0, detached.exit(), detached.err());
+    assertEquals("job-e", detached.out().strip());
+    assertTrue(requests.stream().anyMatch(q -> q.startsWith("POST /v1/evaluation-jobs ")
+        && q.contains("\"version\":\"s@prod\"") && q.contains("\"dataset\":\"movies\"")
+        && q.contains("\"split\":\"validation\"") && q.contains("\"mode\":\"exact_match\"")
+        && q.contains("\"max_examples\":40")), requests.toString());
+    Run followed = run("evaluate", "s@prod", "--dataset", "movies", "--follow");
+    assertEquals(0, followed.exit(), followed.err());
+    assertTrue(followed.out().contains("evaluated 40/40 examples, 30 correct so far"), followed.out());
+    assertTrue(followed.out().contains("s@prod (version v-ens) on ds-m/validation: accuracy 0.7500 over 40 examples "
+        + "(recorded as evaluation 12)"), followed.out());
+    assertTrue(followed.out().contains("member 1: accuracy 0.7000"), followed.out());
+    assertTrue(followed.out().contains("member mean 0.6000, ensemble 0.7500"), followed.out());
+    assertEquals(ExitCodes.USAGE, run("evaluate", "s:1", "--dataset", "d", "--mode", "fuzzy").exit());
+    Run jobsFollow = run("jobs", "follow", "job-e");
+    assertEquals(0, jobsFollow.exit(), jobsFollow.err());
+    assertTrue(jobsFollow.out().contains("accuracy 0.7500 over 40 examples"), jobsFollow.out());
+  }
+
+  @Test
+  void theDemoPrintsMembersMeanBestAndEnsemble() throws IOException {
+    var outcome = GatewayClient.JSON.readTree("{\"metric\":\"accuracy\",\"value\":0.9,\"examples\":120,"
+        + "\"member_values\":[0.5,0.75,1.0]}");
+    String table = DemoCommand.ensembleTable(outcome);
+    assertTrue(table.contains("member 1               0.500"), table);
+    assertTrue(table.contains("member 3               1.000"), table);
+    assertTrue(table.contains("member mean            0.750"), table);
+    assertTrue(table.contains("best member            1.000"), table);
+    assertTrue(table.contains("ensemble (majority)    0.900   (120 examples)"), table);
   }
 
   @Test
