@@ -36,6 +36,7 @@ import io.promptune.trainer.dataset.DataRecord;
 import io.promptune.trainer.format.ResolvedFormat;
 import io.promptune.trainer.format.TaskFormats;
 import io.promptune.trainer.format.TextPair;
+import io.promptune.trainer.observability.TrainerMetrics;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -136,6 +137,7 @@ public final class EvaluationJob {
       if (!d.store().append(id.jobId(), id.attempt(), state("resuming at example " + progress.done() + " of " + n))) {
         return new Result(Status.LOST, null);
       }
+      TrainerMetrics.resumed();
     }
 
     PromptRef prompt = PromptRef.newBuilder().setVersion(VersionSelector.newBuilder().setVersionId(version.getId()))
@@ -161,6 +163,7 @@ public final class EvaluationJob {
       if (!d.store().saveProgress(id.jobId(), id.attempt(), progress, event)) {
         return new Result(Status.LOST, null);
       }
+      TrainerMetrics.evaluatedExamples(part.size());
     }
 
     EvaluationOutcome.Builder outcome = EvaluationOutcome.newBuilder().setVersionId(version.getId())

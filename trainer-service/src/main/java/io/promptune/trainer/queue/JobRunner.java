@@ -232,6 +232,7 @@ public final class JobRunner {
             d.config().maxExamplesPerRequest(), this::stopping)).run();
     switch (r.status()) {
       case SUCCEEDED -> {
+        LOG.infof("job %s %s", job.id(), r.summary());
         if (d.jobs().finish(job.id(), job.attempts(), JobState.SUCCEEDED, r.summary(), "")) {
           TrainerMetrics.jobFinished("SUCCEEDED");
         }

@@ -42,12 +42,24 @@ import io.promptune.api.v1.TrainerGrpc;
 import io.promptune.api.v1.Truncation;
 import io.promptune.api.v1.VersionSelector;
 import io.promptune.testing.EmbeddedDatabaseResource;
+import io.promptune.trainer.clients.RuntimeClient;
+import io.promptune.trainer.queue.JobRepository;
+import io.promptune.trainer.queue.JobRow;
+import io.promptune.trainer.queue.JobRunner;
 import io.promptune.trainer.queue.JobWorker;
+import io.promptune.trainer.queue.LeaseClock;
+import io.promptune.trainer.testing.ManualLeaseClock;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,6 +83,14 @@ class EvaluationJobApiTest {
   @Inject
   DataSource db;
 
+  @Inject
+  JobRepository jobs;
+
+  @Inject
+  RuntimeClient runtime;
+
+  private final ManualLeaseClock leaseClock = new ManualLeaseClock();
+
   private ManagedChannel ch;
   private TrainerGrpc.TrainerBlockingStub trainer;
   private static Dataset withValidation;
@@ -78,6 +98,7 @@ class EvaluationJobApiTest {
 
   @BeforeEach
   void setUp() throws Exception {
+    QuarkusMock.installMockForType(leaseClock, LeaseClock.class);
     TestClients.finishAllJobs(db);
     Backends.RUNTIME.reset();
     ch = TestClients.channel();
@@ -113,6 +134,12 @@ class EvaluationJobApiTest {
           .putHyperparameters("target_template", "{label}");
     }
     return Backends.REGISTRY.publishVersion(r.build(), CallerIdentity.SYSTEM);
+  }
+
+  private static double evaluatedExamples() {
+    var c = io.micrometer.core.instrument.Metrics.globalRegistry.find("promptune.trainer.evaluation.examples")
+        .counter();
+    return c == null ? 0 : c.count();
   }
 
   private static VersionSelector ref(String r) {
@@ -181,11 +208,15 @@ class EvaluationJobApiTest {
     assertEquals(3, stored.getBatchSize());
     assertEquals(Truncation.REJECT, stored.getTruncation());
 
+    double examples0 = evaluatedExamples();
     Job done = runToEnd(submitted.getId());
 
     assertEquals(JobState.SUCCEEDED, done.getState(), done.getReason());
+    assertEquals(7.0, evaluatedExamples() - examples0, "promptune_trainer_evaluation_examples_total");
     EvaluationOutcome o = done.getEvaluationOutcome();
-    assertEquals(referenceAccuracy(values, 7), o.getValue(), 0);
+    double expected = referenceAccuracy(values, 7);
+    assertTrue(expected > 0 && expected < 1, "a prompt that gets some right and some wrong: " + expected);
+    assertEquals(expected, o.getValue(), 0);
     assertEquals(7, o.getExamples());
     assertEquals("accuracy", o.getMetric());
     assertEquals("validation", o.getSplit());
@@ -220,6 +251,69 @@ class EvaluationJobApiTest {
     List<Job> training = trainer.listJobs(ListJobsRequest.newBuilder().addKinds(JobKind.JOB_KIND_TRAINING)
         .setPage(PageRequest.newBuilder().setPageSize(1000)).build()).getJobsList();
     assertTrue(training.stream().noneMatch(j -> j.getId().equals(done.getId())));
+  }
+
+  /** A worker killed in the middle of the run: an Error, so nothing of the job's own failure handling runs. */
+  static final class SimulatedCrash extends Error {
+    SimulatedCrash() {
+      super("worker killed");
+    }
+  }
+
+  /** The injected runtime client, killing the worker on Score call number {@code scoreCalls + 1}. */
+  private RuntimeClient crashingAfter(int scoreCalls) {
+    AtomicInteger calls = new AtomicInteger();
+    return (RuntimeClient) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RuntimeClient.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("score") && calls.incrementAndGet() > scoreCalls) {
+            throw new SimulatedCrash();
+          }
+          try {
+            return method.invoke(runtime, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aKilledWorkersEvaluationIsResumedByAnotherFromItsLastBatchWithTheSameResult() throws Exception {
+    float[] values = prompt(9);
+    PromptVersion v = publish("eval-crash", values, Backends.RUNTIME.fingerprint(), true);
+    Job job = submit(EvaluationSpec.newBuilder().setVersion(ref(v.getId())).setDataset("eval-target")
+        .setBatchSize(3));
+    Duration doomedLease = Duration.ofSeconds(2);
+    JobRow claimed = jobs.claim("doomed-worker", doomedLease, 5).orElseThrow();
+    assertEquals(job.getId(), claimed.id().toString());
+    JobRunner.Deps real = worker.deps();
+    ScheduledExecutorService doomedHeartbeats = Executors.newSingleThreadScheduledExecutor();
+    // 9 records in batches of 3, one Score call each: killed during the third batch, after two were stored.
+    JobRunner doomed = new JobRunner(new JobRunner.Deps(real.jobs(), real.checkpoints(), real.datasets(),
+        crashingAfter(2), real.registry(), real.config(), doomedHeartbeats, real.evaluations()), claimed,
+        "doomed-worker", () -> false);
+    assertThrows(SimulatedCrash.class, doomed::run);
+    doomedHeartbeats.shutdownNow();
+    assertTrue(doomedHeartbeats.awaitTermination(30, TimeUnit.SECONDS));
+    assertEquals(JobState.RUNNING, trainer.getJob(GetJobRequest.newBuilder().setJobId(job.getId()).build())
+        .getState());
+
+    assertEquals(0, worker.poll(), "nobody takes it while the dead worker's lease runs");
+    leaseClock.advance(real.config().leaseDuration().plus(doomedLease).plusSeconds(1));
+    Backends.REGISTRY.failNext(1); // and a transient registry outage on the way
+    Job done = runToEnd(job.getId());
+
+    assertEquals(JobState.SUCCEEDED, done.getState(), done.getReason());
+    assertEquals(2, done.getAttempts());
+    assertEquals(referenceAccuracy(values, 9), done.getEvaluationOutcome().getValue(), 0);
+    assertEquals(9, done.getEvaluationOutcome().getExamples());
+    assertEquals(v.getId(), done.getEvaluationOutcome().getVersionId());
+    assertEquals(1, Backends.REGISTRY.recordCalls().stream().filter(r -> r.getJobId().equals(job.getId())).count());
+    List<JobEvent> events = trainer.listJobEvents(ListJobEventsRequest.newBuilder().setJobId(job.getId())
+        .setPage(PageRequest.newBuilder().setPageSize(100)).build()).getEventsList();
+    assertEquals(List.of(3L, 6L, 9L), events.stream().filter(JobEvent::hasEvaluationProgress)
+        .map(x -> x.getEvaluationProgress().getExamplesDone()).toList(), "the resumed worker did not redo 0..5");
+    assertTrue(events.stream().anyMatch(x -> x.hasState()
+        && x.getState().getReason().equals("resuming at example 6 of 9")), events.toString());
   }
 
   @Test
