@@ -74,7 +74,8 @@ public final class EvaluationJob {
 
   /**
    * @param records         a dataset split's records in dataset order
-   * @param maxPerRequest   examples per runtime call at most (0: the batch size)
+   * @param maxPerRequest   runtime rows per call at most (0: the runtime's max_batch_examples); an example of an
+   *                        ensemble of N takes N rows
    * @param stopping        polled before every batch (cancel, shutdown, lease lost)
    */
   public record Deps(EvaluationStore store, RuntimeClient runtime, RegistryClient registry, Retrier retrier,
@@ -144,7 +145,9 @@ public final class EvaluationJob {
         .build();
     int maxNewTokens = mode == EvalMode.EXACT_MATCH ? maxNewTokens(examples, model) : 0;
     int batch = Math.max(1, spec.getBatchSize());
-    int perRequest = d.maxPerRequest() > 0 ? Math.min(batch, d.maxPerRequest()) : batch;
+    // The runtime counts an example once per ensemble member against its max_batch_examples.
+    int limit = d.maxPerRequest() > 0 ? d.maxPerRequest() : model.getMaxBatchExamples();
+    int perRequest = limit > 0 ? Math.min(batch, Math.max(1, limit / Math.max(1, members))) : batch;
     for (int from = (int) progress.done(); from < n; from += batch) {
       if (d.stopping().getAsBoolean()) {
         return new Result(Status.STOPPED, null);

@@ -67,6 +67,7 @@ final class EvaluationFakes {
     final int members;
     final List<String> words;
     volatile String expectedVersionId;
+    volatile int maxBatchExamples = 64;
     final List<Integer> scored = new ArrayList<>();
     int maxExamplesSeen;
 
@@ -81,7 +82,7 @@ final class EvaluationFakes {
     @Override
     public ModelInfo modelInfo() {
       return ModelInfo.newBuilder().setModelId("fake").setFingerprint(FINGERPRINT).setMaxTargetTokens(16)
-          .setMaxBatchExamples(64).build();
+          .setMaxBatchExamples(maxBatchExamples).build();
     }
 
     @Override

@@ -123,6 +123,7 @@ class EvaluationJobTest {
     var rt = new EvaluationFakes.Runtime(i -> 1, 3, (m, i) -> m == 0 ? i % 2 : m == 1 ? (i + 1) % 2 : 1,
         List.of());
     rt.expectedVersionId = ens.getId();
+    rt.maxBatchExamples = 7; // 7 rows per call, 3 per example of this ensemble: batches of 4 go as 2 + 2
     var store = new EvaluationFakes.Store(JOB, spec(ref("sent@prod"), 0, 4, EvalMode.RANK_CLASSIFICATION, "sst2"),
         1);
 
@@ -132,6 +133,7 @@ class EvaluationJobTest {
     assertEquals(List.of(1.0, 0.0, 0.5), o.getMemberValuesList());
     assertEquals(ens.getId(), o.getVersionId());
     assertEquals(6, o.getExamples());
+    assertEquals(2, rt.maxExamplesSeen);
   }
 
   @Test
