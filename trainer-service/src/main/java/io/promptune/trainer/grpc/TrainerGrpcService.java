@@ -20,12 +20,14 @@ import io.promptune.api.v1.ListJobEventsRequest;
 import io.promptune.api.v1.ListJobEventsResponse;
 import io.promptune.api.v1.ListJobsRequest;
 import io.promptune.api.v1.ListJobsResponse;
+import io.promptune.api.v1.SubmitEvaluationRequest;
 import io.promptune.api.v1.SubmitJobRequest;
 import io.promptune.api.v1.TrainerGrpc;
 import io.promptune.api.v1.UploadDatasetRequest;
 import io.promptune.api.v1.WatchJobRequest;
 import io.promptune.trainer.dataset.DatasetService;
 import io.promptune.trainer.dataset.DatasetUpload;
+import io.promptune.trainer.evaluation.EvaluationService;
 import io.promptune.trainer.events.JobEventRepository;
 import io.promptune.trainer.events.JobWatcher;
 import io.promptune.trainer.job.JobService;
@@ -46,6 +48,9 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
 
   @Inject
   JobService jobs;
+
+  @Inject
+  EvaluationService evaluations;
 
   @Inject
   JobEventRepository events;
@@ -105,6 +110,13 @@ public class TrainerGrpcService extends TrainerGrpc.TrainerImplBase {
   @Blocking
   public void submitJob(SubmitJobRequest request, StreamObserver<Job> response) {
     STATUS.answer(response, "SubmitJob", () -> jobs.submit(request.getSpec(), CallerContext.current()));
+  }
+
+  @Override
+  @Blocking
+  public void submitEvaluation(SubmitEvaluationRequest request, StreamObserver<Job> response) {
+    STATUS.answer(response, "SubmitEvaluation",
+        () -> evaluations.submit(request.getSpec(), CallerContext.current()));
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.promptune.api.v1.CancelJobRequest;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.GetVersionRequest;
 import io.promptune.api.v1.Job;
+import io.promptune.api.v1.JobKind;
 import io.promptune.api.v1.JobSpec;
 import io.promptune.api.v1.JobState;
 import io.promptune.api.v1.ListJobsRequest;
@@ -21,6 +22,7 @@ import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.dataset.DatasetRepository;
 import io.promptune.trainer.dataset.DatasetRow;
 import io.promptune.trainer.dataset.DatasetService;
+import io.promptune.trainer.evaluation.EvaluationService;
 import io.promptune.trainer.db.Times;
 import io.promptune.trainer.queue.JobRepository;
 import io.promptune.trainer.queue.JobRow;
@@ -48,6 +50,9 @@ public class JobService {
 
   @Inject
   RegistryClient registry;
+
+  @Inject
+  EvaluationService evaluations;
 
   public Job submit(JobSpec spec, CallerIdentity caller) {
     requireRole(caller, CallerIdentity.Role.TRAINER, "submit jobs");
@@ -108,20 +113,21 @@ public class JobService {
   }
 
   public Job get(String jobId) {
-    return require(jobId).toProto();
+    return evaluations.decorate(List.of(require(jobId))).get(0);
   }
 
   public ListJobsResponse list(ListJobsRequest request) {
     int size = PageTokens.size(request.getPage());
     List<JobState> states = request.getStatesList().stream().filter(s -> s != JobState.JOB_STATE_UNSPECIFIED)
         .distinct().toList();
-    String scope = "jobs|" + String.join(",", states.stream().map(Enum::name).sorted().toList());
+    List<JobKind> kinds = request.getKindsList().stream()
+        .map(k -> k == JobKind.JOB_KIND_UNSPECIFIED ? JobKind.JOB_KIND_TRAINING : k).distinct().toList();
+    String scope = "jobs|" + String.join(",", states.stream().map(Enum::name).sorted().toList())
+        + (kinds.isEmpty() ? "" : "|" + String.join(",", kinds.stream().map(Enum::name).sorted().toList()));
     List<JobRow> rows = jobs.list(size + 1, PageTokens.decodeKeyset(request.getPage().getPageToken(), scope),
-        states);
+        states, kinds);
     ListJobsResponse.Builder out = ListJobsResponse.newBuilder();
-    for (int i = 0; i < Math.min(size, rows.size()); i++) {
-      out.addJobs(rows.get(i).toProto());
-    }
+    out.addAllJobs(evaluations.decorate(rows.subList(0, Math.min(size, rows.size()))));
     if (rows.size() > size) {
       JobRow last = rows.get(size - 1);
       out.setNextPageToken(PageTokens.encode(scope,

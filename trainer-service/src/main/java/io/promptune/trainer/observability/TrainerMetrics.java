@@ -46,6 +46,8 @@ public final class TrainerMetrics {
     Counter.builder("promptune.trainer.checkpoints").description("Checkpoints written").register(r);
     Counter.builder("promptune.trainer.checkpoint.bytes").description("Bytes of checkpoints written")
         .register(r);
+    Counter.builder("promptune.trainer.evaluation.examples").description("Examples evaluated by evaluation jobs")
+        .register(r);
     for (String state : new String[] {"SUCCEEDED", "FAILED", "CANCELLED"}) {
       Counter.builder("promptune.trainer.jobs.finished").description("Jobs ended by this worker, by final state")
           .tag("state", state).register(r);
@@ -101,5 +103,11 @@ public final class TrainerMetrics {
   public static void jobFinished(String state) {
     Counter.builder("promptune.trainer.jobs.finished").description("Jobs ended by this worker, by final state")
         .tag("state", state).register(registry()).increment();
+  }
+
+  /** An evaluation job stored a batch of {@code n} evaluated examples. */
+  public static void evaluatedExamples(int n) {
+    Counter.builder("promptune.trainer.evaluation.examples").description("Examples evaluated by evaluation jobs")
+        .register(registry()).increment(n);
   }
 }

@@ -3,6 +3,7 @@ package io.promptune.trainer.queue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.promptune.api.v1.EvalEvent;
 import io.promptune.api.v1.JobEvent;
+import io.promptune.api.v1.JobKind;
 import io.promptune.api.v1.JobSpec;
 import io.promptune.api.v1.JobState;
 import io.promptune.api.v1.PublishedEvent;
@@ -39,7 +40,7 @@ public class JobRepository {
 
   private static final String COLUMNS = "id, spec, dataset_id, state, reason, reason_code, cancel_requested,"
       + " cancel_reason, step, last_loss, best_metric, best_step, published_version_id, submitted_by, worker,"
-      + " lease_until, attempts, create_time, start_time, end_time";
+      + " lease_until, attempts, create_time, start_time, end_time, kind";
 
   @Inject
   DataSource db;
@@ -69,15 +70,28 @@ public class JobRepository {
   }
 
   public JobRow insert(UUID id, JobSpec spec, String datasetId, String submittedBy) {
+    return insert(id, JobKind.JOB_KIND_TRAINING, spec, datasetId, submittedBy, c -> {});
+  }
+
+  /** Rows of other tables that belong to a new job, written in the transaction that inserts it. */
+  public interface Companion {
+    void insert(Connection c) throws SQLException;
+  }
+
+  /** A job of any kind (an evaluation job's spec is an empty JobSpec; its own row is the companion). */
+  public JobRow insert(UUID id, JobKind kind, JobSpec spec, String datasetId, String submittedBy,
+      Companion companion) {
     return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO trainer.jobs (id, spec, dataset_id, state,"
-          + " submitted_by) VALUES (?, ?, ?, 'QUEUED', ?)")) {
+          + " submitted_by, kind) VALUES (?, ?, ?, 'QUEUED', ?, ?)")) {
         ps.setObject(1, id);
         ps.setBytes(2, spec.toByteArray());
         ps.setString(3, datasetId);
         ps.setString(4, submittedBy);
+        ps.setString(5, kindName(kind));
         ps.executeUpdate();
       }
+      companion.insert(c);
       events.append(c, id, stateEvent(JobState.QUEUED, "submitted by " + submittedBy, ""), null);
       return find(c, id).orElseThrow();
     });
@@ -98,12 +112,21 @@ public class JobRepository {
 
   /** Newest first; {@code states} empty means all. */
   public List<JobRow> list(int limit, PageTokens.Keyset after, Collection<JobState> states) {
+    return list(limit, after, states, List.of());
+  }
+
+  /** Newest first; {@code states} / {@code kinds} empty mean all. */
+  public List<JobRow> list(int limit, PageTokens.Keyset after, Collection<JobState> states,
+      Collection<JobKind> kinds) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM trainer.jobs WHERE true");
     if (after != null) {
       sql.append(" AND (create_time, id) < (?, ?)");
     }
     if (!states.isEmpty()) {
       sql.append(" AND state = ANY (?)");
+    }
+    if (!kinds.isEmpty()) {
+      sql.append(" AND kind = ANY (?)");
     }
     sql.append(" ORDER BY create_time DESC, id DESC LIMIT ?");
     return Transactions.inTransaction(db, c -> {
@@ -115,6 +138,9 @@ public class JobRepository {
         }
         if (!states.isEmpty()) {
           ps.setArray(i++, c.createArrayOf("text", states.stream().map(Enum::name).sorted().toArray()));
+        }
+        if (!kinds.isEmpty()) {
+          ps.setArray(i++, c.createArrayOf("text", kinds.stream().map(JobRepository::kindName).sorted().toArray()));
         }
         ps.setInt(i, limit);
         List<JobRow> out = new ArrayList<>();
@@ -395,6 +421,12 @@ public class JobRepository {
         bestStep, rs.getString("published_version_id"), rs.getString("submitted_by"), rs.getString("worker"),
         rs.getObject("lease_until", OffsetDateTime.class), rs.getInt("attempts"),
         rs.getObject("create_time", OffsetDateTime.class), rs.getObject("start_time", OffsetDateTime.class),
-        rs.getObject("end_time", OffsetDateTime.class));
+        rs.getObject("end_time", OffsetDateTime.class),
+        "EVALUATION".equals(rs.getString("kind")) ? JobKind.JOB_KIND_EVALUATION : JobKind.JOB_KIND_TRAINING);
+  }
+
+  /** The kind column's value: TRAINING (also for JOB_KIND_UNSPECIFIED) or EVALUATION. */
+  static String kindName(JobKind kind) {
+    return kind == JobKind.JOB_KIND_EVALUATION ? "EVALUATION" : "TRAINING";
   }
 }

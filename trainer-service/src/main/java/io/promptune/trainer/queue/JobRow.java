@@ -1,6 +1,7 @@
 package io.promptune.trainer.queue;
 
 import io.promptune.api.v1.Job;
+import io.promptune.api.v1.JobKind;
 import io.promptune.api.v1.JobSpec;
 import io.promptune.api.v1.JobState;
 import io.promptune.trainer.db.Times;
@@ -11,7 +12,11 @@ import java.util.UUID;
 public record JobRow(UUID id, JobSpec spec, String datasetId, JobState state, String reason, String reasonCode,
     boolean cancelRequested, String cancelReason, int step, Float lastLoss, Double bestMetric, Integer bestStep,
     String publishedVersionId, String submittedBy, String worker, OffsetDateTime leaseUntil, int attempts,
-    OffsetDateTime createTime, OffsetDateTime startTime, OffsetDateTime endTime) {
+    OffsetDateTime createTime, OffsetDateTime startTime, OffsetDateTime endTime, JobKind kind) {
+
+  public boolean evaluation() {
+    return kind == JobKind.JOB_KIND_EVALUATION;
+  }
 
   public boolean terminal() {
     return state == JobState.SUCCEEDED || state == JobState.FAILED || state == JobState.CANCELLED;
@@ -20,13 +25,16 @@ public record JobRow(UUID id, JobSpec spec, String datasetId, JobState state, St
   public Job toProto() {
     Job.Builder b = Job.newBuilder()
         .setId(id.toString())
-        .setSpec(spec)
+        .setKind(kind)
         .setState(state)
         .setReason(reason)
         .setStep(step)
         .setSubmittedBy(submittedBy)
         .setAttempts(attempts)
         .setCreateTime(Times.proto(createTime));
+    if (!evaluation()) { // an evaluation job's EvaluationSpec is added by the service (trainer.evaluations)
+      b.setSpec(spec);
+    }
     if (lastLoss != null) {
       b.setLastLoss(lastLoss);
     }

@@ -26,6 +26,8 @@ import io.promptune.trainer.clients.RetryingRuntimeClient;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.dataset.DatasetRepository;
+import io.promptune.trainer.evaluation.EvaluationJob;
+import io.promptune.trainer.evaluation.EvaluationRepository;
 import io.promptune.trainer.format.TextPair;
 import io.promptune.trainer.init.InitializedPrompt;
 import io.promptune.trainer.init.PromptInitializer;
@@ -65,7 +67,8 @@ public final class JobRunner {
 
   /** Everything a runner needs, shared by all runners of a process. */
   public record Deps(JobRepository jobs, CheckpointRepository checkpoints, DatasetRepository datasets,
-      RuntimeClient runtime, RegistryClient registry, TrainerConfig config, ScheduledExecutorService heartbeats) {}
+      RuntimeClient runtime, RegistryClient registry, TrainerConfig config, ScheduledExecutorService heartbeats,
+      EvaluationRepository evaluations) {}
 
   private final Deps d;
   private final JobRow job;
@@ -144,6 +147,10 @@ public final class JobRunner {
     Retrier retrier = new Retrier(d.config().retry().initialBackoff(), d.config().retry().maxBackoff(),
         d.config().retry().maxElapsed(), this::stopping);
     RuntimeClient runtime = new RetryingRuntimeClient(d.runtime(), retrier);
+    if (job.evaluation()) {
+      runEvaluation(runtime, retrier);
+      return;
+    }
 
     ModelInfo model = runtime.modelInfo();
     if (!model.getFingerprint().equals(spec.getBaseModelFingerprint())) {
@@ -214,6 +221,27 @@ public final class JobRunner {
     if (d.jobs().finish(job.id(), job.attempts(), JobState.SUCCEEDED, "finished: " + state.stopReason()
         + " at step " + state.step(), "")) {
       TrainerMetrics.jobFinished("SUCCEEDED");
+    }
+  }
+
+  /** An evaluation job (issue #14): the same lease, heartbeat, cancel and failure handling as training. */
+  private void runEvaluation(RuntimeClient runtime, Retrier retrier) {
+    EvaluationJob.Result r = new EvaluationJob(
+        new EvaluationJob.Identity(job.id(), job.attempts(), job.submittedBy(), worker),
+        new EvaluationJob.Deps(d.evaluations(), runtime, d.registry(), retrier, d.datasets()::records,
+            d.config().maxExamplesPerRequest(), this::stopping)).run();
+    switch (r.status()) {
+      case SUCCEEDED -> {
+        LOG.infof("job %s %s", job.id(), r.summary());
+        if (d.jobs().finish(job.id(), job.attempts(), JobState.SUCCEEDED, r.summary(), "")) {
+          TrainerMetrics.jobFinished("SUCCEEDED");
+        }
+      }
+      case LOST -> {
+        lost = true;
+        stop();
+      }
+      case STOPPED -> stop();
     }
   }
 

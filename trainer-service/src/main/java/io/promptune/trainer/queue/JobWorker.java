@@ -5,6 +5,7 @@ import io.promptune.trainer.clients.RegistryClient;
 import io.promptune.trainer.clients.RuntimeClient;
 import io.promptune.trainer.config.TrainerConfig;
 import io.promptune.trainer.dataset.DatasetRepository;
+import io.promptune.trainer.evaluation.EvaluationRepository;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,6 +48,9 @@ public class JobWorker {
 
   @Inject
   RegistryClient registry;
+
+  @Inject
+  EvaluationRepository evaluations;
 
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean stopping;
@@ -129,7 +133,7 @@ public class JobWorker {
 
   public JobRunner.Deps deps() {
     ensurePools();
-    return new JobRunner.Deps(jobs, checkpoints, datasets, runtime, registry, config, heartbeats);
+    return new JobRunner.Deps(jobs, checkpoints, datasets, runtime, registry, config, heartbeats, evaluations);
   }
 
   public int running() {

@@ -362,8 +362,8 @@ class JobLifecycleTest {
     ScheduledExecutorService doomedHeartbeats = Executors.newSingleThreadScheduledExecutor();
     // Batches of 10 with at most 8 examples per request: 2 ForwardBackward calls a step. Step 4 also evaluates (2 forward-only calls), so call 15 is inside step 7.
     JobRunner doomed = new JobRunner(new JobRunner.Deps(real.jobs(), real.checkpoints(), real.datasets(),
-        crashingAfter(14), real.registry(), real.config(), doomedHeartbeats), claimed, "doomed-worker",
-        () -> false);
+        crashingAfter(14), real.registry(), real.config(), doomedHeartbeats, real.evaluations()), claimed,
+        "doomed-worker", () -> false);
     assertThrows(SimulatedCrash.class, doomed::run);
     doomedHeartbeats.shutdownNow();
     assertTrue(doomedHeartbeats.awaitTermination(30, TimeUnit.SECONDS));

@@ -5,12 +5,14 @@ import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
 import io.promptune.api.Tensors;
 import io.promptune.api.v1.ErrorReason;
+import io.promptune.api.v1.Evaluation;
 import io.promptune.api.v1.GetVersionRequest;
 import io.promptune.api.v1.LineageEdge;
 import io.promptune.api.v1.ListVersionsRequest;
 import io.promptune.api.v1.ListVersionsResponse;
 import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.PublishVersionRequest;
+import io.promptune.api.v1.RecordEvaluationRequest;
 import io.promptune.trainer.clients.RegistryClient;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -29,9 +31,22 @@ public final class InMemoryRegistry implements RegistryClient {
   private final List<PromptVersion> versions = new ArrayList<>();
   private final AtomicInteger failures = new AtomicInteger();
   private final AtomicInteger publishCalls = new AtomicInteger();
+  private final List<Evaluation> evaluations = new ArrayList<>();
+  private final List<RecordEvaluationRequest> recordCalls = new ArrayList<>();
 
   public synchronized void clear() {
     versions.clear();
+    evaluations.clear();
+    recordCalls.clear();
+  }
+
+  /** Every RecordEvaluation request received, in order (also the idempotent repeats). */
+  public synchronized List<RecordEvaluationRequest> recordCalls() {
+    return List.copyOf(recordCalls);
+  }
+
+  public synchronized List<Evaluation> evaluations() {
+    return List.copyOf(evaluations);
   }
 
   /** The next {@code n} calls fail with UNAVAILABLE. */
@@ -124,6 +139,31 @@ public final class InMemoryRegistry implements RegistryClient {
       throw ApiErrors.notFound("no prompt " + request.getPromptName());
     }
     return out.build();
+  }
+
+  /** Like the registry: appended; the same job, version, dataset, split and metric again answers the stored one. */
+  @Override
+  public synchronized Evaluation recordEvaluation(RecordEvaluationRequest r, CallerIdentity caller) {
+    maybeFail();
+    recordCalls.add(r);
+    PromptVersion v = getVersion(GetVersionRequest.newBuilder().setVersion(r.getVersion()).setOmitTensor(true)
+        .build(), caller);
+    for (Evaluation e : evaluations) {
+      if (!r.getJobId().isEmpty() && e.getJobId().equals(r.getJobId()) && e.getVersionId().equals(v.getId())
+          && e.getDatasetId().equals(r.getDatasetId()) && e.getSplit().equals(r.getSplit())
+          && e.getMetric().equals(r.getMetric())) {
+        if (e.getValue() != r.getValue() || e.getExamples() != r.getExamples()) {
+          throw ApiErrors.error(Status.Code.ALREADY_EXISTS, ErrorReason.ALREADY_EXISTS, "different numbers");
+        }
+        return e;
+      }
+    }
+    Evaluation e = Evaluation.newBuilder().setId(evaluations.size() + 1).setVersionId(v.getId())
+        .setPromptName(v.getPromptName()).setVersionNumber(v.getNumber()).setDatasetId(r.getDatasetId())
+        .setSplit(r.getSplit()).setMetric(r.getMetric()).setValue(r.getValue()).setExamples(r.getExamples())
+        .setJobId(r.getJobId()).setCreatedBy(caller.actor()).build();
+    evaluations.add(e);
+    return e;
   }
 
   static String sha256(byte[] b) {

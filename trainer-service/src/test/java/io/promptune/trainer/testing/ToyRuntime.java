@@ -185,12 +185,24 @@ public final class ToyRuntime implements RuntimeClient {
 
   private record Prompt(float[] values, int length) {}
 
+  private volatile java.util.function.Function<io.promptune.api.v1.VersionSelector, io.promptune.api.v1.Tensor>
+      versions = sel -> {
+        throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "this toy runtime resolves no registry versions");
+      };
+
+  /** Serve PromptRef.version (single-prompt versions) with the tensors {@code source} gives. */
+  public void resolveVersionsWith(
+      java.util.function.Function<io.promptune.api.v1.VersionSelector, io.promptune.api.v1.Tensor> source) {
+    versions = source;
+  }
+
   private List<Prompt> prompts(List<PromptRef> refs) {
     List<Prompt> out = new ArrayList<>();
     for (PromptRef r : refs) {
-      float[] v = Tensors.toFloats(r.getTensor(), "prompt");
-      int len = (int) r.getTensor().getShape(0);
-      if (r.getTensor().getShape(1) != dModel) {
+      io.promptune.api.v1.Tensor t = r.hasVersion() ? versions.apply(r.getVersion()) : r.getTensor();
+      float[] v = Tensors.toFloats(t, "prompt");
+      int len = (int) t.getShape(0);
+      if (t.getShape(1) != dModel) {
         throw ApiErrors.invalid(ErrorReason.SHAPE_MISMATCH, "prompt width must be " + dModel);
       }
       out.add(new Prompt(v, len));
