@@ -143,7 +143,8 @@ public class PeftService {
     long n = config.numVirtualTokens();
     if (shape.get(1) != config.tokenDim()) {
       throw RegistryException.malformed(PeftAdapterConfig.FILE, "num_virtual_tokens " + n + " and token_dim "
-          + config.tokenDim() + " do not match " + PeftAdapter.TENSOR_NAME + " of shape " + shape + " in " + PeftAdapter.WEIGHTS_FILE);
+          + config.tokenDim() + " do not match " + PeftAdapter.TENSOR_NAME + " of shape " + shape + " in "
+          + PeftAdapter.WEIGHTS_FILE);
     }
     Integer stated = config.numTransformerSubmodules();
     if (stated == null && (rows == n || rows == 2 * n)) {
