@@ -24,7 +24,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  */
 @OpenAPIDefinition(
     info = @Info(title = "Promptune gateway", version = "v1",
-        // No open-source license has been chosen for Promptune; change this when one is.
+        // Promptune is proprietary (README "License"): no license is granted to the code or the API. The SPDX
+        // LicenseRef- form names a license that is not on the SPDX list; OpenAPI 3.1 allows an identifier or a
+        // url, not both, and the repository has no public address to point a url at.
         license = @License(name = "Proprietary", identifier = "LicenseRef-Proprietary")),
     servers = @Server(url = "http://{host}:{port}", description = "A Promptune gateway (the local launcher's "
         + "listens on 127.0.0.1:8080 plus the deployment's port offset).",

@@ -137,7 +137,10 @@ class OpenApiContractTest {
       op.node().path("tags").forEach(t -> assertTrue(declared.contains(t.asText()), op + ": undeclared tag " + t));
     }
     assertTrue(doc.at("/servers/0/url").asText().startsWith("http"), "no servers");
-    assertFalse(doc.at("/info/license/name").asText().isBlank(), "no license");
+    // The intended value (README "License"), not a placeholder: proprietary, as an SPDX LicenseRef.
+    assertEquals("Proprietary", doc.at("/info/license/name").asText());
+    assertEquals("LicenseRef-Proprietary", doc.at("/info/license/identifier").asText());
+    assertTrue(doc.at("/info/license/url").isMissingNode(), "OpenAPI 3.1: identifier and url exclude each other");
   }
 
   /** Framework types (Jackson trees, JAX-RS objects) would reach generated clients as nonsense models. */

@@ -17,11 +17,12 @@ import java.util.TreeMap;
 /**
  * adapter_config.json of a PEFT prompt-tuning adapter (peft.PromptTuningConfig and its bases PromptLearningConfig
  * and PeftConfig). Only the fields the registry uses are kept; unknown fields are ignored on import so that files
- * from newer PEFT versions still load.
+ * from newer PEFT versions still load. {@code numTransformerSubmodules} is 1 or 2, or null when the file does not
+ * say (then the tensor's row count decides, see PeftService).
  */
 public record PeftAdapterConfig(int numVirtualTokens, int tokenDim, String baseModelNameOrPath,
     String promptTuningInit, String promptTuningInitText, String tokenizerNameOrPath, Integer numAttentionHeads,
-    Integer numLayers) {
+    Integer numLayers, Integer numTransformerSubmodules) {
 
   public static final String FILE = "adapter_config.json";
   public static final String PEFT_TYPE = "PROMPT_TUNING";
@@ -33,8 +34,8 @@ public record PeftAdapterConfig(int numVirtualTokens, int tokenDim, String baseM
 
   /**
    * The file PEFT's save_pretrained would write: every field of PromptTuningConfig, keys sorted, indent 2.
-   * num_transformer_submodules is 1: the prompt goes to the encoder only (the paper's setting), not to the
-   * decoder as well (PEFT's seq2seq default of 2).
+   * num_transformer_submodules is 1 (the prompt goes to the encoder only, the paper's setting) unless the config
+   * says 2 (PEFT's seq2seq default, kept for an imported adapter that had it).
    */
   public byte[] toJson() {
     Map<String, Object> out = new TreeMap<>();
@@ -43,7 +44,7 @@ public record PeftAdapterConfig(int numVirtualTokens, int tokenDim, String baseM
     out.put("inference_mode", true);
     out.put("num_attention_heads", numAttentionHeads);
     out.put("num_layers", numLayers);
-    out.put("num_transformer_submodules", 1);
+    out.put("num_transformer_submodules", numTransformerSubmodules == null ? 1 : numTransformerSubmodules);
     out.put("num_virtual_tokens", numVirtualTokens);
     out.put("peft_type", PEFT_TYPE);
     out.put("prompt_tuning_init", promptTuningInit);
@@ -63,7 +64,7 @@ public record PeftAdapterConfig(int numVirtualTokens, int tokenDim, String baseM
     }
   }
 
-  /** Parses and checks the file: PROMPT_TUNING for SEQ_2_SEQ_LM, encoder-only, sizes present. */
+  /** Parses and checks the file: PROMPT_TUNING for SEQ_2_SEQ_LM, one or two submodules, sizes present. */
   public static PeftAdapterConfig parse(byte[] json) {
     if (json.length == 0) {
       throw bad("the file is empty");
@@ -89,9 +90,10 @@ public record PeftAdapterConfig(int numVirtualTokens, int tokenDim, String baseM
           + TASK_TYPE + "\"");
     }
     Integer submodules = integer(root, "num_transformer_submodules");
-    if (submodules != null && submodules != 1) {
-      throw bad("num_transformer_submodules is " + submodules + "; only 1 (a prompt for the encoder alone) is "
-          + "supported");
+    if (submodules != null && submodules != 1 && submodules != 2) {
+      throw bad("num_transformer_submodules is " + submodules + "; PEFT writes 1 (a prompt for the encoder) or 2 "
+          + "(its seq2seq default: num_virtual_tokens more rows for the decoder, which seq2seq prompt tuning leaves "
+          + "unused)");
     }
     Integer tokens = integer(root, "num_virtual_tokens");
     Integer dim = integer(root, "token_dim");
@@ -103,7 +105,7 @@ public record PeftAdapterConfig(int numVirtualTokens, int tokenDim, String baseM
     }
     return new PeftAdapterConfig(tokens, dim, text(root, "base_model_name_or_path"), text(root, "prompt_tuning_init"),
         text(root, "prompt_tuning_init_text"), text(root, "tokenizer_name_or_path"),
-        integer(root, "num_attention_heads"), integer(root, "num_layers"));
+        integer(root, "num_attention_heads"), integer(root, "num_layers"), submodules);
   }
 
   /** The optional fields worth keeping with an imported version, as hyperparameters. */

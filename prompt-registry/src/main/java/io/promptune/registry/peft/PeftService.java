@@ -16,15 +16,28 @@ import io.promptune.registry.domain.RawTensor;
 import io.promptune.registry.domain.RegistryException;
 import io.promptune.registry.domain.Version;
 import io.promptune.registry.domain.VersionRef;
+import io.promptune.registry.persistence.Database;
+import io.promptune.registry.persistence.PeftDecoderPromptRepository;
+import io.promptune.registry.persistence.PeftDecoderPromptRepository.DecoderPrompt;
 import io.promptune.registry.security.Permissions;
 import io.promptune.registry.service.VersionService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
-/** Versions to and from the Hugging Face PEFT prompt-tuning layout. Export then import is bit-exact. */
+/**
+ * Versions to and from the Hugging Face PEFT prompt-tuning layout. Export then import is bit-exact.
+ *
+ * <p>An adapter saved with num_transformer_submodules 2 (PEFT's default for SEQ_2_SEQ_LM) holds num_virtual_tokens
+ * x 2 rows. PeftModelForSeq2SeqLM's forward and generate for prompt tuning prepend only the first num_virtual_tokens
+ * rows to the encoder's input embeddings and give the decoder nothing, so those rows are the version's tensor: the
+ * registry serves exactly what PEFT serves. The other rows are kept beside the version (peft_decoder_prompts) only
+ * so that export writes the adapter back as it came.
+ */
 @ApplicationScoped
 public class PeftService {
 
@@ -32,6 +45,12 @@ public class PeftService {
 
   @Inject
   VersionService versions;
+
+  @Inject
+  Database db;
+
+  @Inject
+  PeftDecoderPromptRepository decoderPrompts;
 
   /** What ImportPeft asks for, besides the files. */
   public record ImportRequest(String promptName, PeftAdapter adapter, String baseModelFingerprint,
@@ -47,6 +66,7 @@ public class PeftService {
           + "ensemble (" + v.ensemble().rule() + " over " + members + "); a PEFT prompt-tuning adapter holds one "
           + "prompt, so export each member instead", Map.of("version_id", v.id().toString()));
     }
+    Optional<DecoderPrompt> decoder = db.read(c -> decoderPrompts.find(c, v.id()));
     Map<String, String> hp = v.hyperparameters();
     String initText = hp.get(PeftHyperparameters.PROMPT_TUNING_INIT_TEXT);
     // PEFT refuses a TEXT config without the text and a tokenizer, so say TEXT only when both are known.
@@ -55,9 +75,12 @@ public class PeftService {
     PeftAdapterConfig config = new PeftAdapterConfig(v.length(), v.dModel(), v.baseModelId(),
         text ? "TEXT" : "RANDOM", text ? initText : null,
         text ? hp.getOrDefault(PeftHyperparameters.TOKENIZER_NAME_OR_PATH, v.baseModelId()) : null,
-        intOrNull(hp.get(PeftHyperparameters.NUM_ATTENTION_HEADS)), intOrNull(hp.get(PeftHyperparameters.NUM_LAYERS)));
+        intOrNull(hp.get(PeftHyperparameters.NUM_ATTENTION_HEADS)), intOrNull(hp.get(PeftHyperparameters.NUM_LAYERS)),
+        decoder.map(DecoderPrompt::numTransformerSubmodules).orElse(1));
+    byte[] rows = decoder.map(d -> concat(v.tensor(), d.tensor())).orElse(v.tensor());
+    long totalRows = (long) v.length() * decoder.map(DecoderPrompt::numTransformerSubmodules).orElse(1);
     byte[] weights = SafetensorsWriter.toBytes(List.of(SafetensorsWriter.RawTensor.of(PeftAdapter.TENSOR_NAME, F32,
-        new long[] {v.length(), v.dModel()}, v.tensor())), Map.of("format", "pt"));
+        new long[] {totalRows, v.dModel()}, rows)), Map.of("format", "pt"));
     return new PeftAdapter(config.toJson(), weights);
   }
 
@@ -74,14 +97,22 @@ public class PeftService {
       throw RegistryException.malformed(PeftAdapter.WEIGHTS_FILE, e.problem());
     }
     SafetensorsReader.Entry entry = promptEmbeddings(contents);
-    if (entry.shape().get(0) != config.numVirtualTokens() || entry.shape().get(1) != config.tokenDim()) {
-      throw RegistryException.malformed(PeftAdapterConfig.FILE, "num_virtual_tokens " + config.numVirtualTokens()
-          + " and token_dim " + config.tokenDim() + " do not match " + PeftAdapter.TENSOR_NAME + " of shape "
-          + entry.shape() + " in " + PeftAdapter.WEIGHTS_FILE);
-    }
-    RawTensor tensor = new RawTensor(DType.FLOAT32, entry.shape(), contents.bytes(entry));
+    int submodules = submodules(config, entry.shape());
+    long n = config.numVirtualTokens();
+    byte[] all = contents.bytes(entry);
+    int encoderBytes = Math.toIntExact(n * config.tokenDim() * Float.BYTES);
+    RawTensor tensor = new RawTensor(DType.FLOAT32, List.of(n, (long) config.tokenDim()),
+        Arrays.copyOfRange(all, 0, encoderBytes));
     // Checked here too so that a NaN or an oversized prompt is reported against the file it came from.
     tensor.validate(versions.limits(), PeftAdapter.WEIGHTS_FILE + ": " + PeftAdapter.TENSOR_NAME);
+    DecoderPrompt decoder = null;
+    if (submodules == 2) {
+      RawTensor rest = new RawTensor(DType.FLOAT32, List.of(n, (long) config.tokenDim()),
+          Arrays.copyOfRange(all, encoderBytes, all.length));
+      rest.validate(versions.limits(), PeftAdapter.WEIGHTS_FILE + ": " + PeftAdapter.TENSOR_NAME + " rows " + n
+          + " to " + (2 * n - 1) + " (the decoder's half)");
+      decoder = new DecoderPrompt(2, rest.data());
+    }
 
     String baseModelId = !request.baseModelId().isBlank() ? request.baseModelId()
         : config.baseModelNameOrPath() == null ? "" : config.baseModelNameOrPath();
@@ -95,7 +126,44 @@ public class PeftService {
         request.tokenizerFingerprint(), InitMethod.IMPORTED, "", config.hyperparameters(), Map.of(),
         List.of(new LineageEdge(null, null, source, LineageRelation.IMPORTED_FROM)), request.createPromptIfMissing(),
         request.task());
-    return versions.publish(caller, version, AuditAction.IMPORT_VERSION);
+    DecoderPrompt kept = decoder;
+    return versions.publish(caller, version, AuditAction.IMPORT_VERSION, (c, id) -> {
+      if (kept != null) {
+        decoderPrompts.insert(c, id, kept);
+      }
+    });
+  }
+
+  /**
+   * How many submodules the rows are for. PEFT's prompt_embeddings has num_virtual_tokens x
+   * num_transformer_submodules rows; a config without the field is read by the row count (1 or 2).
+   */
+  private static int submodules(PeftAdapterConfig config, List<Long> shape) {
+    long rows = shape.get(0);
+    long n = config.numVirtualTokens();
+    if (shape.get(1) != config.tokenDim()) {
+      throw RegistryException.malformed(PeftAdapterConfig.FILE, "num_virtual_tokens " + n + " and token_dim "
+          + config.tokenDim() + " do not match " + PeftAdapter.TENSOR_NAME + " of shape " + shape + " in "
+          + PeftAdapter.WEIGHTS_FILE);
+    }
+    Integer stated = config.numTransformerSubmodules();
+    if (stated == null && (rows == n || rows == 2 * n)) {
+      return (int) (rows / n);
+    }
+    if (stated == null || rows != n * stated) {
+      throw RegistryException.malformed(PeftAdapterConfig.FILE, "num_virtual_tokens " + n
+          + (stated == null ? "" : " and num_transformer_submodules " + stated) + " do not match "
+          + PeftAdapter.TENSOR_NAME + " of shape " + shape + " in " + PeftAdapter.WEIGHTS_FILE + ": PEFT stores "
+          + "num_virtual_tokens x num_transformer_submodules rows (" + n + " for the encoder, then " + n
+          + " for the decoder when num_transformer_submodules is 2)");
+    }
+    return stated;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   private static SafetensorsReader.Entry promptEmbeddings(SafetensorsReader.Contents contents) {

@@ -68,6 +68,17 @@ public class VersionService {
    * carries no tensor bytes; its sha256 identifies them.
    */
   public Version publish(CallerIdentity caller, NewVersion v, AuditAction action) {
+    return publish(caller, v, action, (c, id) -> {});
+  }
+
+  /** Rows that belong to a new version and are written in its transaction, right after it. */
+  @FunctionalInterface
+  public interface AlsoWrite {
+    void write(java.sql.Connection c, UUID versionId) throws java.sql.SQLException;
+  }
+
+  /** {@link #publish(CallerIdentity, NewVersion, AuditAction)}, with {@code also} written in the same transaction. */
+  public Version publish(CallerIdentity caller, NewVersion v, AuditAction action, AlsoWrite also) {
     Permissions.require(caller, Role.TRAINER, action == AuditAction.IMPORT_VERSION ? "importing a version"
         : "publishing a version");
     Names.requirePromptName(v.promptName(), "prompt_name");
@@ -112,6 +123,7 @@ public class VersionService {
       int number = prompt.latestVersion() + 1;
       UUID id = UUID.randomUUID();
       Instant createdAt = versions.insert(c, id, prompt.id(), number, v, tensor, sha256, caller.actor());
+      also.write(c, id);
       List<LineageEdge> edges = new ArrayList<>();
       for (LineageEdge e : parents) {
         LineageEdge edge = new LineageEdge(id, e.parent(), e.externalRef(), e.relation());

@@ -183,6 +183,98 @@ class PeftApiTest extends RegistryTestSupport {
         .setVersion(ref(p + ":1")).build()));
   }
 
+  /** Little-endian float32 bytes of {@code values}, as safetensors stores F32. */
+  private static byte[] f32(float... values) {
+    ByteBuffer buf = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      buf.putFloat(v);
+    }
+    return buf.array();
+  }
+
+  private static PeftAdapter adapter(String configJson, byte[] weights) {
+    return PeftAdapter.newBuilder().setAdapterConfigJson(ByteString.copyFromUtf8(configJson))
+        .setAdapterModelSafetensors(ByteString.copyFrom(weights)).build();
+  }
+
+  private static final String TWO_SUBMODULE_CONFIG = "{\"peft_type\": \"PROMPT_TUNING\", \"task_type\": "
+      + "\"SEQ_2_SEQ_LM\", \"num_virtual_tokens\": 2, \"token_dim\": 3, \"num_transformer_submodules\": 2, "
+      + "\"base_model_name_or_path\": \"t5-small\", \"peft_version\": \"0.17.0\"}";
+
+  /**
+   * PEFT's seq2seq default: prompt_embeddings holds num_virtual_tokens x 2 rows and PeftModelForSeq2SeqLM feeds the
+   * encoder prompts[:, :num_virtual_tokens] only. Values chosen by hand: rows 0-1 are the encoder's prompt, rows 2-3
+   * the decoder's half.
+   */
+  @Test
+  void twoSubmoduleAdapterServesTheEncoderRowsAndExportsAsItCame() throws Exception {
+    byte[] encoder = f32(1f, 2f, 3f, 4f, 5f, 6f);
+    byte[] weights = SafetensorsWriter.toBytes(List.of(RawTensor.of("prompt_embeddings", "F32", new long[] {4, 3},
+        f32(1f, 2f, 3f, 4f, 5f, 6f, -1f, -2f, -3f, 0.5f, 0.25f, 0.125f))), Map.of("format", "pt"));
+    String p = uniqueName("two-sub");
+    PromptVersion imported = system().importPeft(importRequest(p, adapter(TWO_SUBMODULE_CONFIG, weights)).build());
+
+    // Served P = the first num_virtual_tokens rows, exactly what PEFT prepends to the encoder input.
+    assertEquals(2, imported.getLength());
+    assertEquals(3, imported.getDModel());
+    assertEquals(PromptTensor.sha256Hex(encoder), imported.getSha256());
+    Tensor served = system().getVersion(GetVersionRequest.newBuilder().setVersion(id(imported.getId())).build())
+        .getTensor();
+    assertEquals(List.of(2L, 3L), served.getShapeList());
+    assertArrayEquals(encoder, served.getData().toByteArray());
+
+    // Export gives back the same weights file (same writer, same metadata) and num_transformer_submodules 2.
+    PeftAdapter exported = export(imported.getId());
+    assertEquals(PromptTensor.sha256Hex(weights),
+        PromptTensor.sha256Hex(exported.getAdapterModelSafetensors().toByteArray()));
+    JsonNode config = JSON.readTree(exported.getAdapterConfigJson().toByteArray());
+    assertEquals(2, config.get("num_transformer_submodules").intValue());
+    assertEquals(2, config.get("num_virtual_tokens").intValue());
+    assertEquals(3, config.get("token_dim").intValue());
+
+    // export -> import -> export: identical bytes, and the same served prompt.
+    PromptVersion again = system().importPeft(importRequest(uniqueName("two-sub-again"), exported).build());
+    PeftAdapter reexported = export(again.getId());
+    assertEquals(PromptTensor.sha256Hex(exported.getAdapterModelSafetensors().toByteArray()),
+        PromptTensor.sha256Hex(reexported.getAdapterModelSafetensors().toByteArray()));
+    assertEquals(PromptTensor.sha256Hex(exported.getAdapterConfigJson().toByteArray()),
+        PromptTensor.sha256Hex(reexported.getAdapterConfigJson().toByteArray()));
+    assertEquals(imported.getSha256(), again.getSha256());
+    assertArrayEquals(encoder, system().getVersion(GetVersionRequest.newBuilder().setVersion(id(again.getId()))
+        .build()).getTensor().getData().toByteArray());
+  }
+
+  @Test
+  void unstatedSubmodulesAreReadFromTheRowCount() throws Exception {
+    String config = TWO_SUBMODULE_CONFIG.replace("\"num_transformer_submodules\": 2, ", "");
+    byte[] weights = SafetensorsWriter.toBytes(List.of(RawTensor.of("prompt_embeddings", "F32", new long[] {4, 3},
+        f32(9f, 8f, 7f, 6f, 5f, 4f, 3f, 2f, 1f, 0f, -1f, -2f))), Map.of("format", "pt"));
+    PromptVersion v = system().importPeft(importRequest(uniqueName("unstated"), adapter(config, weights)).build());
+    assertEquals(PromptTensor.sha256Hex(f32(9f, 8f, 7f, 6f, 5f, 4f)), v.getSha256());
+    assertEquals(2, JSON.readTree(export(v.getId()).getAdapterConfigJson().toByteArray())
+        .get("num_transformer_submodules").intValue());
+  }
+
+  @Test
+  void layoutsPeftDoesNotWriteAreRefused() {
+    String p = uniqueName("bad-layout");
+    byte[] config = TWO_SUBMODULE_CONFIG.getBytes(StandardCharsets.UTF_8);
+    // 3 rows for num_virtual_tokens 2 x 2 submodules.
+    assertContains(importFails(p, config, tensorFile("prompt_embeddings", "F32", List.of(3L, 3L), new byte[36])),
+        "PEFT stores num_virtual_tokens x num_transformer_submodules rows");
+    // Unstated, and neither N nor 2N rows.
+    assertContains(importFails(p, replace(config, "\"num_transformer_submodules\": 2, ", ""),
+        tensorFile("prompt_embeddings", "F32", List.of(6L, 3L), new byte[72])), "do not match");
+    assertContains(importFails(p, replace(config, "\"num_transformer_submodules\": 2",
+        "\"num_transformer_submodules\": 3"), tensorFile("prompt_embeddings", "F32", List.of(6L, 3L), new byte[72])),
+        "PEFT writes 1 (a prompt for the encoder) or 2");
+    // A NaN in the decoder's half is refused too: export would hand it back.
+    byte[] nan = f32(1f, 2f, 3f, 4f, 5f, 6f, 0f, Float.NaN, 0f, 0f, 0f, 0f);
+    assertContains(assertFails(Code.INVALID_ARGUMENT, ErrorReason.INVALID_TENSOR, () -> system().importPeft(
+        importRequest(p, adapter(TWO_SUBMODULE_CONFIG, tensorFile("prompt_embeddings", "F32", List.of(4L, 3L), nan)))
+            .build())), "decoder's half");
+  }
+
   private String importFails(String prompt, byte[] config, byte[] weights) {
     PeftAdapter adapter = PeftAdapter.newBuilder().setAdapterConfigJson(ByteString.copyFrom(config))
         .setAdapterModelSafetensors(ByteString.copyFrom(weights)).build();

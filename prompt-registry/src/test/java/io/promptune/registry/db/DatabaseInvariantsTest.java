@@ -60,6 +60,21 @@ class DatabaseInvariantsTest extends RegistryTestSupport {
   }
 
   @Test
+  void peftDecoderRowsAreImmutableAndOnlyForTwoSubmodules() throws SQLException {
+    execute("INSERT INTO registry.peft_decoder_prompts (version_id, num_transformer_submodules, tensor) "
+        + "VALUES (?::uuid, 2, '\\x0000803f'::bytea)", v1.getId());
+    assertRejected("UPDATE registry.peft_decoder_prompts SET tensor = '\\x00000000'::bytea WHERE version_id = "
+        + "?::uuid", v1.getId(), "immutable version");
+    assertRejected("DELETE FROM registry.peft_decoder_prompts WHERE version_id = ?::uuid", v1.getId(),
+        "immutable version");
+    assertRejected("TRUNCATE registry.peft_decoder_prompts", null, "immutable version");
+    assertRejected("INSERT INTO registry.peft_decoder_prompts (version_id, num_transformer_submodules, tensor) "
+        + "VALUES (?::uuid, 3, '\\x0000803f'::bytea)", v2.getId(), "num_transformer_submodules");
+    assertEquals(1, count("SELECT count(*) FROM registry.peft_decoder_prompts WHERE version_id = ?::uuid",
+        v1.getId()));
+  }
+
+  @Test
   void lineageCannotBeRewritten() throws SQLException {
     assertRejected("UPDATE registry.lineage_edges SET relation = 'TRANSFERRED_FROM' WHERE child_version_id = "
         + "?::uuid", v2.getId(), "immutable version");

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class PeftAdapterConfigTest {
 
   private static final PeftAdapterConfig CONFIG = new PeftAdapterConfig(20, 512, "t5-small", "RANDOM", null, null,
-      8, 6);
+      8, 6, 1);
 
   private static String malformed(String json) {
     RegistryException e = assertThrows(RegistryException.class,
@@ -57,6 +57,13 @@ class PeftAdapterConfigTest {
   }
 
   @Test
+  void keepsTwoSubmodulesAndWritesThemBack() throws Exception {
+    PeftAdapterConfig two = new PeftAdapterConfig(20, 512, "t5-small", "RANDOM", null, null, null, null, 2);
+    assertEquals(two, PeftAdapterConfig.parse(two.toJson()));
+    assertEquals(2, new ObjectMapper().readTree(two.toJson()).get("num_transformer_submodules").intValue());
+  }
+
+  @Test
   void parsesAMinimalFileAndIgnoresUnknownFields() {
     PeftAdapterConfig c = PeftAdapterConfig.parse(("{\"peft_type\": \"PROMPT_TUNING\", \"task_type\": "
         + "\"SEQ_2_SEQ_LM\", \"num_virtual_tokens\": 3, \"token_dim\": 8, \"peft_version\": \"0.17.0\", "
@@ -64,6 +71,7 @@ class PeftAdapterConfigTest {
     assertEquals(3, c.numVirtualTokens());
     assertEquals(8, c.tokenDim());
     assertNull(c.baseModelNameOrPath());
+    assertNull(c.numTransformerSubmodules(), "not stated: the tensor's row count decides");
   }
 
   @Test
@@ -86,7 +94,9 @@ class PeftAdapterConfigTest {
     assertContains(malformed(head + "\"num_virtual_tokens\": 0, \"token_dim\": 8}"), "num_virtual_tokens");
     assertContains(malformed(head + "\"num_virtual_tokens\": 3, \"token_dim\": 8.5}"), "token_dim");
     assertContains(malformed(head + "\"num_virtual_tokens\": 3, \"token_dim\": 8, "
-        + "\"num_transformer_submodules\": 2}"), "num_transformer_submodules");
+        + "\"num_transformer_submodules\": 3}"), "PEFT writes 1 (a prompt for the encoder) or 2");
+    assertContains(malformed(head + "\"num_virtual_tokens\": 3, \"token_dim\": 8, "
+        + "\"num_transformer_submodules\": 0}"), "num_transformer_submodules is 0");
     assertContains(malformed(head + "\"num_virtual_tokens\": 3, \"token_dim\": 8, "
         + "\"base_model_name_or_path\": 7}"), "base_model_name_or_path");
   }
