@@ -49,6 +49,8 @@ public final class StatusPolicy {
       return s;
     }
     if (t instanceof ServiceException e) {
+      // The caller's problem (not found, refused, invalid): not worth more than DEBUG, where it names the trace.
+      LOG.debugf("%s refused: %s: %s", method, e.reason(), e.getMessage());
       return ApiErrors.error(code(e.reason()), e.reason(), e.getMessage(), e.metadata());
     }
     if (databaseOutage(t)) {

@@ -1,4 +1,4 @@
-package io.promptune.gateway.observability;
+package io.promptune.common.observability;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;

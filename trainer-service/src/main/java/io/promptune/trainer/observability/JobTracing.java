@@ -60,6 +60,17 @@ public final class JobTracing {
     return open(b.startSpan(), jobId);
   }
 
+  /** Runs {@code r} (a log line about the job, off its own thread) with the job id in the MDC. */
+  public static void withJobId(UUID jobId, Runnable r) {
+    Object prev = MDC.get(MDC_JOB_ID);
+    MDC.put(MDC_JOB_ID, jobId.toString());
+    try {
+      r.run();
+    } finally {
+      restore(MDC_JOB_ID, prev);
+    }
+  }
+
   private static Handle open(Span span, UUID jobId) {
     Scope scope = Context.current().with(span).makeCurrent();
     Object prevJob = MDC.get(MDC_JOB_ID);

@@ -101,15 +101,17 @@ public final class JobRunner {
 
   public void run() {
     long hb = Math.max(100, d.config().heartbeatInterval().toMillis());
-    ScheduledFuture<?> heartbeat = d.heartbeats().scheduleWithFixedDelay(() -> {
+    // On the shared heartbeat thread, with the job id in the MDC for the lines it logs.
+    ScheduledFuture<?> heartbeat = d.heartbeats().scheduleWithFixedDelay(() -> JobTracing.withJobId(job.id(), () -> {
       try {
         apply(d.jobs().heartbeat(job.id(), job.attempts(), d.config().leaseDuration()));
       } catch (RuntimeException e) {
         LOG.warnf("heartbeat of job %s failed: %s", job.id(), e.getMessage());
       }
-    }, hb, hb, TimeUnit.MILLISECONDS);
+    }), hb, hb, TimeUnit.MILLISECONDS);
     JobTracing.Handle trace = JobTracing.job(job.id(), job.attempts());
     jobSpan = trace.spanContext();
+    LOG.infof("worker %s runs job %s (attempt %d)", worker, job.id(), job.attempts()); // in the job's span and MDC
     try {
       // Every call this job makes (runtime steps, registry reads and publishing) is made for its submitter: the
       // service credentials forward this identity, so audit and the runtime's per-principal limits see the person.

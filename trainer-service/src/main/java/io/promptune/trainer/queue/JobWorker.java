@@ -120,7 +120,6 @@ public class JobWorker {
   private void start(JobRow job) {
     ensurePools();
     running.incrementAndGet();
-    LOG.infof("worker %s runs job %s (attempt %d)", workerId(), job.id(), job.attempts());
     JobRunner runner = new JobRunner(deps(), job, workerId(), () -> stopping);
     pool.execute(() -> {
       try {
