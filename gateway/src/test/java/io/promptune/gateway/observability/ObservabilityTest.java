@@ -62,6 +62,13 @@ class ObservabilityTest {
     assertEquals(1, count("promptune.gateway.auth.failures", "reason", "missing_key") - missing0);
     assertEquals(1, count("promptune.gateway.auth.failures", "reason", "unknown_key") - unknown0);
     assertEquals(1, count("promptune.gateway.auth.failures", "reason", "forbidden") - forbidden0);
+    // The server timer is recorded when the response has been written, which can be just after the client has
+    // read it: wait (bounded) for the count to arrive, then require exactly one.
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (requests("/v1/prompts/{name}/versions", "200") - ok0 < 1 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      Thread.yield();
+    }
     assertEquals(1, requests("/v1/prompts/{name}/versions", "200") - ok0, "by route template, not by path");
 
     String scrape = given().header("Authorization", "Bearer test-viewer-key").get("/q/metrics").then()
