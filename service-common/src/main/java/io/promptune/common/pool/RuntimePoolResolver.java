@@ -52,9 +52,27 @@ public final class RuntimePoolResolver extends NameResolver {
 
   private static final Logger LOG = Logger.getLogger(RuntimePoolResolver.class);
 
-  /** What the pool needs besides the channel target. */
+  /**
+   * What the pool needs besides the channel target. {@code sameModel} false makes it a plain static pool (no
+   * GetModelInfo probe, every address in rotation): for services whose replicas are interchangeable, such as the
+   * trainers behind the gateway.
+   */
   public record Settings(List<String> targets, Optional<String> expectedFingerprint, Duration refreshInterval,
-      Duration probeRetryInterval, Duration probeDeadline, Supplier<Optional<String>> serviceKey) {}
+      Duration probeRetryInterval, Duration probeDeadline, Supplier<Optional<String>> serviceKey,
+      boolean sameModel) {
+
+    /** A model runtime pool: replicas are probed for their model fingerprint. */
+    public Settings(List<String> targets, Optional<String> expectedFingerprint, Duration refreshInterval,
+        Duration probeRetryInterval, Duration probeDeadline, Supplier<Optional<String>> serviceKey) {
+      this(targets, expectedFingerprint, refreshInterval, probeRetryInterval, probeDeadline, serviceKey, true);
+    }
+
+    /** A pool of interchangeable replicas: every address the targets name is in rotation, nothing is probed. */
+    public static Settings interchangeable(List<String> targets, Duration refreshInterval) {
+      return new Settings(targets, Optional.empty(), refreshInterval, refreshInterval, Duration.ZERO,
+          Optional::empty, false);
+    }
+  }
 
   /** Creates resolvers for any target of {@code scheme} (the scheme the channel's target was built with). */
   public static final class Provider extends NameResolverProvider {
@@ -188,7 +206,7 @@ public final class RuntimePoolResolver extends NameResolver {
     try {
       List<InetSocketAddress> addresses = addresses();
       List<InetSocketAddress> inRotation;
-      if (addresses.size() == 1 && settings.expectedFingerprint().isEmpty()) {
+      if (!settings.sameModel() || (addresses.size() == 1 && settings.expectedFingerprint().isEmpty())) {
         inRotation = addresses; // nothing to compare with
       } else {
         fingerprints.keySet().retainAll(addresses);
@@ -204,9 +222,10 @@ public final class RuntimePoolResolver extends NameResolver {
             state = "not answering; out of rotation until it does";
             complete = false;
           } else if (expected.isPresent() && !expected.get().equals(f)) {
+            // It answered: asking again every probe-retry-interval would not change its model, only load every
+            // replica (each round probes them all); the regular refresh looks again.
             state = "serves model fingerprint " + f + " but the pool serves " + expected.get()
                 + "; OUT OF ROTATION";
-            complete = false;
           } else {
             state = "in rotation (model fingerprint " + f + ")";
             inRotation.add(a);

@@ -38,6 +38,7 @@ class RuntimePoolResolverTest {
   static final class Replica {
     final String fingerprint;
     final AtomicInteger calls = new AtomicInteger();
+    final AtomicInteger modelInfoCalls = new AtomicInteger();
     final HealthStatusManager health = new HealthStatusManager();
     final Server server;
 
@@ -49,6 +50,7 @@ class RuntimePoolResolverTest {
           .addService(new ModelRuntimeGrpc.ModelRuntimeImplBase() {
             @Override
             public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> out) {
+              modelInfoCalls.incrementAndGet();
               out.onNext(ModelInfo.newBuilder().setFingerprint(fingerprint).build());
               out.onCompleted();
             }
@@ -123,6 +125,19 @@ class RuntimePoolResolverTest {
     assertEquals(0, b.calls.get(), "the replica of another model stays out of rotation: " + counts());
     assertEquals(40, a1.calls.get() + a2.calls.get(), counts());
     assertTrue(a1.calls.get() >= 10 && a2.calls.get() >= 10, "both replicas of the model take calls: " + counts());
+  }
+
+  @Test
+  void aReplicaOfAnotherModelIsAskedAgainAtTheRefreshIntervalNotAtEveryProbeRetry() throws Exception {
+    Replica a1 = replica("model-a");
+    Replica a2 = replica("model-a");
+    Replica b = replica("model-b");
+    pool(Optional.empty(), a1, b, a2); // refresh every 30 s, probe retry every 200 ms
+    calls(4);
+    int before = b.modelInfoCalls.get();
+    Thread.sleep(1500); // seven probe-retry intervals
+    assertEquals(before, b.modelInfoCalls.get(), "every replica answered: the next look is the 30 s refresh");
+    assertEquals(0, b.calls.get(), counts());
   }
 
   @Test
