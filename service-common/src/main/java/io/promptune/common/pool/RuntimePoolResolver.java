@@ -42,7 +42,8 @@ import org.jboss.logging.Logger;
  * asks (a replica's connection broke). Before a replica is handed to the load balancer, it is asked for its model
  * (GetModelInfo): every replica of a pool must serve the same model fingerprint, and one that reports another (or
  * has not answered yet) stays out of rotation, which is logged. The expected fingerprint is configured, or else the
- * one most replicas report (ties: the first target's). A pool of one address is handed over without a probe.
+ * one most replicas report (ties: the first target's), each replica voting with its last answer. A pool of one
+ * address is handed over without a probe.
  *
  * <p>Balancing (round_robin), client-side health checking (a replica whose grpc.health.v1 status is NOT_SERVING,
  * e.g. loading its model or draining, gets no calls) and retries on another replica are the channel's service
@@ -125,7 +126,11 @@ public final class RuntimePoolResolver extends NameResolver {
   private final Settings settings;
   private final Args args;
   private final ScheduledExecutorService executor;
-  /** address → fingerprint it reported (only addresses that answered). */
+  /**
+   * address → the fingerprint it reported last, kept while the address is a target even when a later probe goes
+   * unanswered: its vote for the pool's model stays, so one missed probe of a busy replica cannot hand the majority
+   * to a replica of another model. Only an answer in the current round puts a replica in rotation.
+   */
   private final Map<InetSocketAddress, String> fingerprints = new HashMap<>();
   /** What was logged last per address, so that a steady state is logged once. */
   private final Map<InetSocketAddress, String> logged = new HashMap<>();
@@ -210,13 +215,17 @@ public final class RuntimePoolResolver extends NameResolver {
         inRotation = addresses; // nothing to compare with
       } else {
         fingerprints.keySet().retainAll(addresses);
+        Set<InetSocketAddress> answered = new java.util.HashSet<>();
         for (InetSocketAddress a : addresses) {
-          probe(a).ifPresentOrElse(f -> fingerprints.put(a, f), () -> fingerprints.remove(a));
+          probe(a).ifPresent(f -> {
+            fingerprints.put(a, f);
+            answered.add(a);
+          });
         }
         Optional<String> expected = settings.expectedFingerprint().or(() -> majority(addresses));
         inRotation = new ArrayList<>();
         for (InetSocketAddress a : addresses) {
-          String f = fingerprints.get(a);
+          String f = answered.contains(a) ? fingerprints.get(a) : null;
           String state;
           if (f == null) {
             state = "not answering; out of rotation until it does";
@@ -260,7 +269,10 @@ public final class RuntimePoolResolver extends NameResolver {
     }
   }
 
-  /** The fingerprint most answering replicas report; on a tie, the one the earliest of them reports. */
+  /**
+   * The fingerprint most replicas report (their last answer, this round's or an earlier one); on a tie, the one the
+   * earliest of them reports.
+   */
   private Optional<String> majority(List<InetSocketAddress> order) {
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (InetSocketAddress a : order) {

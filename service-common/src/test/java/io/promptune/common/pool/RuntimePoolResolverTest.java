@@ -141,6 +141,30 @@ class RuntimePoolResolverTest {
   }
 
   @Test
+  void aReplicaThatStopsAnsweringKeepsItsVoteSoTheReplicaOfAnotherModelStaysOut() throws Exception {
+    Replica a = replica("model-a");
+    Replica b = replica("model-b");
+    pool(Optional.empty(), a, b); // a tie: the first target's model, model-a
+    calls(5);
+    assertEquals(0, b.calls.get(), counts());
+
+    // a dies (or is too busy to answer): the broken connection makes the pool re-resolve, and a misses every probe
+    // (200 ms apart). Its last answer still votes for model-a, so b, alone in answering, does not become the pool.
+    a.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+    ModelRuntimeGrpc.ModelRuntimeBlockingStub stub = ModelRuntimeGrpc.newBlockingStub(channel);
+    while (System.nanoTime() < deadline) {
+      try {
+        stub.withDeadlineAfter(200, TimeUnit.MILLISECONDS).tokenize(TokenizeRequest.getDefaultInstance());
+      } catch (io.grpc.StatusRuntimeException e) {
+        // no replica of model-a in rotation: failing is right, answering with model-b is not
+      }
+      Thread.sleep(20);
+    }
+    assertEquals(0, b.calls.get(), "the replica of another model never got a call: " + counts());
+  }
+
+  @Test
   void aConfiguredFingerprintWinsOverTheMajority() throws Exception {
     Replica a1 = replica("model-a");
     Replica a2 = replica("model-a");
