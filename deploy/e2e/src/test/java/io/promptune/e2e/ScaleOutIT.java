@@ -62,9 +62,6 @@ import org.junit.jupiter.api.io.TempDir;
  * would not be bit-identical to lone ones with it on. What is proven here is that replicas, round-robin, failover
  * and resume on another process change no bit.
  */
-// Slow and not yet stable under CI timing: one clean-clone CI run passed it (92 s), the next timed out in the
-// scaled `up` (180 s). Run with ./mvnw -B -ntp verify -Pslow until that is understood.
-@org.junit.jupiter.api.Tag("slow")
 class ScaleOutIT {
 
   static final int PORT_OFFSET = 30700;
@@ -136,6 +133,10 @@ class ScaleOutIT {
     assertTrue(deployment.lastUpOutput().contains("restarting trainer: its configuration changed "
         + "(PROMPTUNE_RUNTIME_TARGETS)"), "the running trainer must be restarted with the runtime list: "
         + deployment.lastUpOutput());
+    // The gateway balances over both trainers (its TrainerPool), not only the first.
+    String gatewayLog = Files.readString(home.resolve("logs/gateway.log"));
+    assertTrue(gatewayLog.contains("trainer pool [127.0.0.1:" + deployment.grpcPort(9103) + ", 127.0.0.1:"
+        + (deployment.grpcPort(9103) + 10) + "]"), "the gateway's trainer client must be a pool of both trainers");
     ModelInfo foreign = runtimeInfo(2);
     assertEquals(model.getFingerprint(), runtimeInfo(1).getFingerprint());
     assertNotEquals(model.getFingerprint(), foreign.getFingerprint(), "runtime-3 must serve another model");

@@ -13,7 +13,10 @@ public final class HealthProbe {
 
   private HealthProbe() {}
 
-  /** SERVING, NOT_SERVING, ... or "UNREACHABLE" when nothing answers. */
+  /**
+   * SERVING, NOT_SERVING, ..., "UNREACHABLE" when nothing answers (no connection), or the gRPC status code when the
+   * call failed otherwise (DEADLINE_EXCEEDED: connected but no answer within the probe's deadline).
+   */
   public static String check(String host, int port, String service) {
     ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
     try {
@@ -22,7 +25,8 @@ public final class HealthProbe {
           .check(HealthCheckRequest.newBuilder().setService(service).build());
       return r.getStatus().name();
     } catch (StatusRuntimeException e) {
-      return "UNREACHABLE";
+      io.grpc.Status.Code code = e.getStatus().getCode();
+      return code == io.grpc.Status.Code.UNAVAILABLE ? "UNREACHABLE" : code.name();
     } finally {
       channel.shutdownNow();
       try {

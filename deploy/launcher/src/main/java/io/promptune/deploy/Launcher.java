@@ -143,7 +143,7 @@ public final class Launcher {
         }
         logStarts.put(s.name(), logSize(s.name()));
         supervisor.start(s.name(), cmd, env);
-        Files.writeString(specFile(s.name()), specText(s.env()));
+        recordEnvironment(s);
         startedNow.add(s.name());
         out.println("started " + s.name() + " (log: " + supervisor.logFile(s.name()) + ")");
       }
@@ -269,31 +269,20 @@ public final class Launcher {
     return env;
   }
 
+  /** {@link ServingWait} over the services' gRPC health, failing at once for a process that exited or failed. */
   private void awaitServing(List<ServiceSpec> services, Duration timeout, Map<String, Long> logStarts)
       throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (true) {
-      boolean all = true;
-      for (ServiceSpec s : services) {
+    try {
+      new ServingWait(services, s -> HealthProbe.check("127.0.0.1", s.grpcPort(), s.grpcService()), s -> {
         Optional<ProcessHandle> p = supervisor.find(s.name());
         if (p.isEmpty() || failedToStart(s.name(), logStarts.get(s.name()))) {
           throw new IllegalStateException(s.name() + (p.isEmpty() ? " exited" : " failed") + " during start. Last "
               + "log lines (" + supervisor.logFile(s.name()) + "):\n"
               + String.join("\n", supervisor.tail(s.name(), 40)));
         }
-        all &= HealthProbe.isServing("127.0.0.1", s.grpcPort(), s.grpcService());
-      }
-      if (all) {
-        return;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        StringBuilder sb = new StringBuilder("services not healthy after " + timeout.toSeconds() + " s:");
-        for (ProcessStatus st : status()) {
-          sb.append("\n  ").append(st.name()).append(": ").append(st.health());
-        }
-        throw new IllegalStateException(sb.append("\nlogs: ").append(supervisor.logDir()).toString());
-      }
-      Thread.sleep(500);
+      }, out, Duration.ofMillis(500)).await(timeout);
+    } catch (ServingWait.Timeout e) {
+      throw new IllegalStateException(e.getMessage() + "\nlogs: " + supervisor.logDir(), e);
     }
   }
 
@@ -363,6 +352,12 @@ public final class Launcher {
     return supervisor.runDir().resolve(name + ".env");
   }
 
+  /** Writes {@code run/<name>.env} for a process just started with {@code s}'s environment. */
+  void recordEnvironment(ServiceSpec s) throws IOException {
+    Files.createDirectories(supervisor.runDir());
+    Files.writeString(specFile(s.name()), specText(s.env()));
+  }
+
   private static String specText(Map<String, String> env) {
     StringBuilder sb = new StringBuilder();
     new java.util.TreeMap<>(env).forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
@@ -374,8 +369,10 @@ public final class Launcher {
    * they start again with it: above all the trainers and the gateway when the number of runtimes changed (they read
    * PROMPTUNE_RUNTIME_TARGETS once, at start). A process without a recorded environment (started by an older
    * launcher, or by hand) is left alone. The stop is a SIGTERM: trainers checkpoint and hand their jobs back.
+   * Returns the names stopped; {@link #up} starts them again.
    */
-  private void restartReconfigured(List<ServiceSpec> wanted) throws IOException {
+  List<String> restartReconfigured(List<ServiceSpec> wanted) throws IOException {
+    List<String> stopped = new ArrayList<>();
     for (ServiceSpec s : wanted) {
       Path f = specFile(s.name());
       if (supervisor.find(s.name()).isEmpty() || !Files.exists(f)) {
@@ -391,8 +388,10 @@ public final class Launcher {
             is.stream().filter(l -> !was.contains(l))).forEach(l -> changed.add(l.substring(0, l.indexOf('='))));
         out.println("restarting " + s.name() + ": its configuration changed (" + String.join(", ", changed) + ")");
         supervisor.stop(s.name(), Duration.ofSeconds(30));
+        stopped.add(s.name());
       }
     }
+    return stopped;
   }
 
   /** Stops runtime and trainer instances that an {@code up} with a smaller scale no longer wants. */

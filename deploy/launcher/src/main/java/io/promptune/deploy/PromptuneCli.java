@@ -36,9 +36,9 @@ public final class PromptuneCli implements Callable<Integer> {
   }
 
   static void printStatus(List<Launcher.ProcessStatus> statuses) {
-    System.out.printf("%-10s %-8s %-12s %s%n", "SERVICE", "PID", "HEALTH", "ENDPOINTS");
+    System.out.printf("%-10s %-8s %-17s %s%n", "SERVICE", "PID", "HEALTH", "ENDPOINTS");
     for (Launcher.ProcessStatus s : statuses) {
-      System.out.printf("%-10s %-8s %-12s %s%n", s.name(), s.pid() < 0 ? "-" : Long.toString(s.pid()), s.health(),
+      System.out.printf("%-10s %-8s %-17s %s%n", s.name(), s.pid() < 0 ? "-" : Long.toString(s.pid()), s.health(),
           s.endpoint());
     }
   }

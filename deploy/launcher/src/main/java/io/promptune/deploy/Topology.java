@@ -87,7 +87,8 @@ public final class Topology {
    * {@code trainers} trainers. Instance k of a service (1-based) listens on the service's ports plus
    * {@value #INSTANCE_PORT_STEP}·(k−1): runtimes on 9101, 9111, 9121, ..., trainers on 9103, 9113, ... (HTTP likewise),
    * which never meet the registry's or the gateway's. With more than one runtime, the trainers and the gateway get
-   * the whole list in PROMPTUNE_RUNTIME_TARGETS and balance over it.
+   * the whole list in PROMPTUNE_RUNTIME_TARGETS and balance over it; with more than one trainer, the gateway gets
+   * theirs in PROMPTUNE_TRAINER_TARGETS.
    */
   public List<ServiceSpec> services(int runtimes, int trainers) {
     if (runtimes < 1 || trainers < 1 || runtimes > 50 || trainers > 50) {
@@ -142,6 +143,14 @@ public final class Topology {
     List<String> trainerMetrics = new ArrayList<>();
     for (int k = 1; k <= trainers; k++) {
       trainerMetrics.add("http://" + host + ":" + (trainerHttp + INSTANCE_PORT_STEP * (k - 1)) + "/q/metrics");
+    }
+    if (trainers > 1) {
+      // The gateway balances over every trainer (its TrainerPool); they share the queue, so any one answers.
+      List<String> trainerTargets = new ArrayList<>();
+      for (int k = 1; k <= trainers; k++) {
+        trainerTargets.add(host + ":" + (trainerGrpc + INSTANCE_PORT_STEP * (k - 1)));
+      }
+      gatewayEnv.put("PROMPTUNE_TRAINER_TARGETS", String.join(",", trainerTargets));
     }
     gatewayEnv.put("PROMPTUNE_SYSTEM_RUNTIME_METRICS", String.join(",", runtimeMetrics));
     gatewayEnv.put("PROMPTUNE_SYSTEM_TRAINER_METRICS", String.join(",", trainerMetrics));

@@ -72,6 +72,18 @@ class TopologyTest {
   }
 
   @Test
+  void withSeveralTrainersOnlyTheGatewayGetsTheTrainerList() {
+    Topology t = topology(Map.of("PROMPTUNE_PORT_OFFSET", "100"));
+    for (ServiceSpec s : t.services(2, 3)) {
+      assertEquals(s.name().equals("gateway") ? "127.0.0.1:9203,127.0.0.1:9213,127.0.0.1:9223" : null,
+          s.env().get("PROMPTUNE_TRAINER_TARGETS"), s.name());
+    }
+    for (ServiceSpec s : t.services(2, 1)) {
+      assertEquals(null, s.env().get("PROMPTUNE_TRAINER_TARGETS"), "one trainer: no pool (" + s.name() + ")");
+    }
+  }
+
+  @Test
   void explicitPortsThatMakeInstancesCollideAreRefused() {
     Topology t = topology(Map.of("PROMPTUNE_TRAINER_GRPC_PORT", "9111"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.services(2, 1));

@@ -42,7 +42,8 @@ import org.jboss.logging.Logger;
  * asks (a replica's connection broke). Before a replica is handed to the load balancer, it is asked for its model
  * (GetModelInfo): every replica of a pool must serve the same model fingerprint, and one that reports another (or
  * has not answered yet) stays out of rotation, which is logged. The expected fingerprint is configured, or else the
- * one most replicas report (ties: the first target's). A pool of one address is handed over without a probe.
+ * one most replicas report (ties: the first target's), each replica voting with its last answer. A pool of one
+ * address is handed over without a probe.
  *
  * <p>Balancing (round_robin), client-side health checking (a replica whose grpc.health.v1 status is NOT_SERVING,
  * e.g. loading its model or draining, gets no calls) and retries on another replica are the channel's service
@@ -52,9 +53,27 @@ public final class RuntimePoolResolver extends NameResolver {
 
   private static final Logger LOG = Logger.getLogger(RuntimePoolResolver.class);
 
-  /** What the pool needs besides the channel target. */
+  /**
+   * What the pool needs besides the channel target. {@code sameModel} false makes it a plain static pool (no
+   * GetModelInfo probe, every address in rotation): for services whose replicas are interchangeable, such as the
+   * trainers behind the gateway.
+   */
   public record Settings(List<String> targets, Optional<String> expectedFingerprint, Duration refreshInterval,
-      Duration probeRetryInterval, Duration probeDeadline, Supplier<Optional<String>> serviceKey) {}
+      Duration probeRetryInterval, Duration probeDeadline, Supplier<Optional<String>> serviceKey,
+      boolean sameModel) {
+
+    /** A model runtime pool: replicas are probed for their model fingerprint. */
+    public Settings(List<String> targets, Optional<String> expectedFingerprint, Duration refreshInterval,
+        Duration probeRetryInterval, Duration probeDeadline, Supplier<Optional<String>> serviceKey) {
+      this(targets, expectedFingerprint, refreshInterval, probeRetryInterval, probeDeadline, serviceKey, true);
+    }
+
+    /** A pool of interchangeable replicas: every address the targets name is in rotation, nothing is probed. */
+    public static Settings interchangeable(List<String> targets, Duration refreshInterval) {
+      return new Settings(targets, Optional.empty(), refreshInterval, refreshInterval, Duration.ZERO,
+          Optional::empty, false);
+    }
+  }
 
   /** Creates resolvers for any target of {@code scheme} (the scheme the channel's target was built with). */
   public static final class Provider extends NameResolverProvider {
@@ -107,7 +126,11 @@ public final class RuntimePoolResolver extends NameResolver {
   private final Settings settings;
   private final Args args;
   private final ScheduledExecutorService executor;
-  /** address → fingerprint it reported (only addresses that answered). */
+  /**
+   * address → the fingerprint it reported last, kept while the address is a target even when a later probe goes
+   * unanswered: its vote for the pool's model stays, so one missed probe of a busy replica cannot hand the majority
+   * to a replica of another model. Only an answer in the current round puts a replica in rotation.
+   */
   private final Map<InetSocketAddress, String> fingerprints = new HashMap<>();
   /** What was logged last per address, so that a steady state is logged once. */
   private final Map<InetSocketAddress, String> logged = new HashMap<>();
@@ -188,25 +211,30 @@ public final class RuntimePoolResolver extends NameResolver {
     try {
       List<InetSocketAddress> addresses = addresses();
       List<InetSocketAddress> inRotation;
-      if (addresses.size() == 1 && settings.expectedFingerprint().isEmpty()) {
+      if (!settings.sameModel() || (addresses.size() == 1 && settings.expectedFingerprint().isEmpty())) {
         inRotation = addresses; // nothing to compare with
       } else {
         fingerprints.keySet().retainAll(addresses);
+        Set<InetSocketAddress> answered = new java.util.HashSet<>();
         for (InetSocketAddress a : addresses) {
-          probe(a).ifPresentOrElse(f -> fingerprints.put(a, f), () -> fingerprints.remove(a));
+          probe(a).ifPresent(f -> {
+            fingerprints.put(a, f);
+            answered.add(a);
+          });
         }
         Optional<String> expected = settings.expectedFingerprint().or(() -> majority(addresses));
         inRotation = new ArrayList<>();
         for (InetSocketAddress a : addresses) {
-          String f = fingerprints.get(a);
+          String f = answered.contains(a) ? fingerprints.get(a) : null;
           String state;
           if (f == null) {
             state = "not answering; out of rotation until it does";
             complete = false;
           } else if (expected.isPresent() && !expected.get().equals(f)) {
+            // It answered: asking again every probe-retry-interval would not change its model, only load every
+            // replica (each round probes them all); the regular refresh looks again.
             state = "serves model fingerprint " + f + " but the pool serves " + expected.get()
                 + "; OUT OF ROTATION";
-            complete = false;
           } else {
             state = "in rotation (model fingerprint " + f + ")";
             inRotation.add(a);
@@ -241,7 +269,10 @@ public final class RuntimePoolResolver extends NameResolver {
     }
   }
 
-  /** The fingerprint most answering replicas report; on a tie, the one the earliest of them reports. */
+  /**
+   * The fingerprint most replicas report (their last answer, this round's or an earlier one); on a tie, the one the
+   * earliest of them reports.
+   */
   private Optional<String> majority(List<InetSocketAddress> order) {
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (InetSocketAddress a : order) {

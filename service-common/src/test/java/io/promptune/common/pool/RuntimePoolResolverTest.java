@@ -38,6 +38,7 @@ class RuntimePoolResolverTest {
   static final class Replica {
     final String fingerprint;
     final AtomicInteger calls = new AtomicInteger();
+    final AtomicInteger modelInfoCalls = new AtomicInteger();
     final HealthStatusManager health = new HealthStatusManager();
     final Server server;
 
@@ -49,6 +50,7 @@ class RuntimePoolResolverTest {
           .addService(new ModelRuntimeGrpc.ModelRuntimeImplBase() {
             @Override
             public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> out) {
+              modelInfoCalls.incrementAndGet();
               out.onNext(ModelInfo.newBuilder().setFingerprint(fingerprint).build());
               out.onCompleted();
             }
@@ -123,6 +125,43 @@ class RuntimePoolResolverTest {
     assertEquals(0, b.calls.get(), "the replica of another model stays out of rotation: " + counts());
     assertEquals(40, a1.calls.get() + a2.calls.get(), counts());
     assertTrue(a1.calls.get() >= 10 && a2.calls.get() >= 10, "both replicas of the model take calls: " + counts());
+  }
+
+  @Test
+  void aReplicaOfAnotherModelIsAskedAgainAtTheRefreshIntervalNotAtEveryProbeRetry() throws Exception {
+    Replica a1 = replica("model-a");
+    Replica a2 = replica("model-a");
+    Replica b = replica("model-b");
+    pool(Optional.empty(), a1, b, a2); // refresh every 30 s, probe retry every 200 ms
+    calls(4);
+    int before = b.modelInfoCalls.get();
+    Thread.sleep(1500); // seven probe-retry intervals
+    assertEquals(before, b.modelInfoCalls.get(), "every replica answered: the next look is the 30 s refresh");
+    assertEquals(0, b.calls.get(), counts());
+  }
+
+  @Test
+  void aReplicaThatStopsAnsweringKeepsItsVoteSoTheReplicaOfAnotherModelStaysOut() throws Exception {
+    Replica a = replica("model-a");
+    Replica b = replica("model-b");
+    pool(Optional.empty(), a, b); // a tie: the first target's model, model-a
+    calls(5);
+    assertEquals(0, b.calls.get(), counts());
+
+    // a dies (or is too busy to answer): the broken connection makes the pool re-resolve, and a misses every probe
+    // (200 ms apart). Its last answer still votes for model-a, so b, alone in answering, does not become the pool.
+    a.server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+    ModelRuntimeGrpc.ModelRuntimeBlockingStub stub = ModelRuntimeGrpc.newBlockingStub(channel);
+    while (System.nanoTime() < deadline) {
+      try {
+        stub.withDeadlineAfter(200, TimeUnit.MILLISECONDS).tokenize(TokenizeRequest.getDefaultInstance());
+      } catch (io.grpc.StatusRuntimeException e) {
+        // no replica of model-a in rotation: failing is right, answering with model-b is not
+      }
+      Thread.sleep(20);
+    }
+    assertEquals(0, b.calls.get(), "the replica of another model never got a call: " + counts());
   }
 
   @Test
