@@ -26,6 +26,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -63,8 +65,14 @@ public class NearestTokensResource {
   @APIResponse(responseCode = "412", description = "The version is an ensemble (ENSEMBLE_NOT_SUPPORTED); "
       + "error.details.members lists its member versions.",
       content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
-  public NearestTokensJson nearestTokens(@PathParam("ref") String ref,
-      @QueryParam("k") @DefaultValue("5") String kParam, @QueryParam("labels") String labels) {
+  public NearestTokensJson nearestTokens(
+      @Parameter(description = "A version id, name:N or name@env.") @PathParam("ref") String ref,
+      @Parameter(description = "Nearest tokens per row, 1-100.", schema = @Schema(type = SchemaType.INTEGER,
+          minimum = "1", maximum = "100", defaultValue = "5"))
+      @QueryParam("k") @DefaultValue("5") String kParam,
+      @Parameter(description = "Class labels to mark, comma separated (e.g. positive,negative); when absent, what "
+          + "the registry records about the version's task.")
+      @QueryParam("labels") String labels) {
     int k = k(kParam);
     PromptVersion v = backends.registry(s -> s.getVersion(GetVersionRequest.newBuilder()
         .setVersion(VersionsResource.selector(ref)).build()));
