@@ -86,7 +86,7 @@ async function inspectView(ref, k, labels) {
       h('td', {}, row.index),
       h('td', { 'data-testid': 'row-norm' }, fmt(row.norm, 3)),
       h('td', { class: 'trained' }, row.tokens.map(t => inspectToken(t, 'inspect-token'))),
-      h('td', { 'data-testid': 'label-mark', class: 'label-mark', 'data-match': row.label_match },
+      h('td', { 'data-testid': 'label-mark', class: 'label-mark', 'data-match': String(row.label_match) },
         row.label_match ? '✓ label' : ''),
       h('td', { class: 'baseline', 'data-testid': 'baseline-cell', 'data-norm': base.norm },
         base.tokens.map(t => inspectToken(t, 'baseline-token')))));
