@@ -2,12 +2,14 @@ package io.promptune.gateway.api;
 
 import io.promptune.api.CallerIdentity.Role;
 import io.promptune.api.Tensors;
+import io.promptune.api.v1.GetJobRequest;
 import io.promptune.api.v1.GetPromptRequest;
 import io.promptune.api.v1.GetVersionRequest;
 import io.promptune.api.v1.NearestTokensRequest;
 import io.promptune.api.v1.NearestTokensResponse;
 import io.promptune.api.v1.PromptRef;
 import io.promptune.api.v1.PromptVersion;
+import io.promptune.api.v1.TaskFormat;
 import io.promptune.api.v1.VersionKind;
 import io.promptune.api.v1.VersionSelector;
 import io.promptune.gateway.auth.RequiresRole;
@@ -24,7 +26,9 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import java.util.List;
 import java.util.Map;
+import org.jboss.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -43,6 +47,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "prompts")
 public class NearestTokensResource {
 
+  private static final Logger LOG = Logger.getLogger(NearestTokensResource.class);
   static final int DEFAULT_K = 5;
   static final int MAX_K = 100;
 
@@ -90,11 +95,12 @@ public class NearestTokensResource {
       throw new ApiError(500, "INTERNAL", "The registry answered an unreadable tensor for " + ref + ": "
           + e.getMessage());
     }
-    TaskLabels task = TaskLabels.resolve(labels, v.getHyperparametersMap(), null);
+    TaskLabels task = TaskLabels.resolve(labels, v.getHyperparametersMap(), List.of(), null);
+    if (task.source().equals(TaskLabels.NONE)) { // the backends are asked only when the version says nothing
+      task = TaskLabels.resolve(null, v.getHyperparametersMap(), jobLabels(v), null);
+    }
     if (task.source().equals(TaskLabels.NONE)) {
-      String promptTask = backends.registry(s -> s.getPrompt(GetPromptRequest.newBuilder()
-          .setName(v.getPromptName()).build())).getTask();
-      task = TaskLabels.resolve(null, v.getHyperparametersMap(), promptTask);
+      task = TaskLabels.resolve(null, v.getHyperparametersMap(), List.of(), promptTask(v));
     }
     double[] norms = RandomBaseline.rowNorms(values, v.getLength(), v.getDModel());
     long seed = RandomBaseline.seedFor(v.getId());
@@ -107,6 +113,37 @@ public class NearestTokensResource {
         .setK(k).build()));
     return NearestTokensJson.of(v, k, task, norms, trained, seed,
         RandomBaseline.rowNorms(random, v.getLength(), v.getDModel()), baseline);
+  }
+
+  /**
+   * The labels of the task format of the job that trained the version: its labels, else its label_map's values.
+   * Empty when there is no such job or the trainer no longer knows it or cannot be asked (the labels then come from
+   * elsewhere; the report says where).
+   */
+  List<String> jobLabels(PromptVersion v) {
+    if (v.getTrainingJobId().isEmpty()) {
+      return List.of();
+    }
+    try {
+      TaskFormat f = backends.trainer(s -> s.getJob(GetJobRequest.newBuilder().setJobId(v.getTrainingJobId())
+          .build())).getSpec().getTaskFormat();
+      return f.getLabelsCount() > 0 ? List.copyOf(f.getLabelsList())
+          : f.getLabelMapMap().values().stream().distinct().sorted().toList();
+    } catch (ApiError e) {
+      LOG.debugf("labels of job %s unavailable: %s", v.getTrainingJobId(), e.getMessage());
+      return List.of();
+    }
+  }
+
+  /** The task of the version's prompt; null when the registry does not answer it. */
+  String promptTask(PromptVersion v) {
+    try {
+      return backends.registry(s -> s.getPrompt(GetPromptRequest.newBuilder().setName(v.getPromptName()).build()))
+          .getTask();
+    } catch (ApiError e) {
+      LOG.debugf("task of prompt %s unavailable: %s", v.getPromptName(), e.getMessage());
+      return null;
+    }
   }
 
   /** k as the caller wrote it: an integer in [1, MAX_K] (a string here, so that "abc" is a 400 naming k). */

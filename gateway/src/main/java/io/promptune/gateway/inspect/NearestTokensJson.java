@@ -24,7 +24,8 @@ public record NearestTokensJson(
     int k,
     @Schema(description = "The class labels the rows are checked against.") List<String> labels,
     @Schema(description = "Where the labels came from: request (the labels parameter), version_hyperparameters "
-        + "(a 'labels' hyperparameter), task_format or prompt_task (a built-in task's labels), or none.")
+        + "(a 'labels' hyperparameter), training_job (the task format of the job that trained it), task_format "
+        + "or prompt_task (a built-in task's labels), or none.")
     String labelsSource,
     List<RowJson> rows,
     BaselineJson baseline,

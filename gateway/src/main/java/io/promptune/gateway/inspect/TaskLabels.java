@@ -6,14 +6,16 @@ import java.util.Map;
 
 /**
  * The class labels a nearest-token report marks, and where they came from: the request's {@code labels}, else what
- * the registry records about the version: a {@code labels} hyperparameter (comma separated), else the label set of
- * a built-in task format named by the version's {@code task_format} hyperparameter or by its prompt's task. The
- * built-in label sets are those of the trainer's task formats (sst2, boolq, rte).
+ * the registry records about the version: a {@code labels} hyperparameter (comma separated), else the labels of the
+ * task format of the training job that produced it (its {@code labels}, else its {@code label_map} values), else the
+ * label set of a built-in task format named by the version's {@code task_format} hyperparameter or by its prompt's
+ * task. The built-in label sets are those of the trainer's task formats (sst2, boolq, rte).
  */
 public record TaskLabels(List<String> labels, String source) {
 
   public static final String REQUEST = "request";
   public static final String VERSION = "version_hyperparameters";
+  public static final String TRAINING_JOB = "training_job";
   public static final String TASK_FORMAT = "task_format";
   public static final String PROMPT_TASK = "prompt_task";
   public static final String NONE = "none";
@@ -34,15 +36,20 @@ public record TaskLabels(List<String> labels, String source) {
   /**
    * @param requested the request's {@code labels} parameter (null when absent)
    * @param hyperparameters the version's hyperparameters
+   * @param jobLabels the labels of the training job's task format (empty when unknown)
    * @param promptTask the task of the version's prompt (null or empty when unknown)
    */
-  public static TaskLabels resolve(String requested, Map<String, String> hyperparameters, String promptTask) {
+  public static TaskLabels resolve(String requested, Map<String, String> hyperparameters, List<String> jobLabels,
+      String promptTask) {
     if (requested != null) {
       return new TaskLabels(parse(requested), REQUEST);
     }
     List<String> recorded = parse(hyperparameters.get("labels"));
     if (!recorded.isEmpty()) {
       return new TaskLabels(recorded, VERSION);
+    }
+    if (!jobLabels.isEmpty()) {
+      return new TaskLabels(List.copyOf(jobLabels), TRAINING_JOB);
     }
     List<String> format = BUILTIN.get(hyperparameters.getOrDefault("task_format", ""));
     if (format != null) {

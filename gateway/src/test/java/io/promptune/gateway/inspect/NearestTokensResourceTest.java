@@ -107,6 +107,20 @@ class NearestTokensResourceTest {
   }
 
   @Test
+  void withoutRecordedLabelsTheTrainingJobsTaskFormatIsAsked() {
+    JsonPath j = as("viewer").get("/v1/versions/inspect:2/nearest-tokens?k=1").then().statusCode(200)
+        .extract().jsonPath();
+    assertEquals(List.of("the", "zebra"), j.getList("labels"));
+    assertEquals("training_job", j.getString("labels_source"));
+    assertTrue(j.getBoolean("rows[1].label_match"), "row 1's nearest token is 'the'");
+    assertFalse(j.getBoolean("rows[0].label_match"));
+    // Only a label map: its distinct values, sorted.
+    as("viewer").get("/v1/versions/inspect:3/nearest-tokens?k=1").then().statusCode(200)
+        .body("labels", equalTo(List.of("negative", "positive"))).body("labels_source", equalTo("training_job"))
+        .body("rows[0].label_match", equalTo(true));
+  }
+
+  @Test
   void theBaselineHasTheRowNormsAndIsSentInlineToTheSameRpc() {
     InspectFixtures.REQUESTS.clear();
     JsonPath j = as("viewer").get("/v1/versions/inspect:1/nearest-tokens?k=3").then().statusCode(200)

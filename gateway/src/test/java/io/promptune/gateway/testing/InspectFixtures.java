@@ -4,6 +4,9 @@ import io.grpc.stub.StreamObserver;
 import io.promptune.api.Tensors;
 import io.promptune.api.v1.Ensemble;
 import io.promptune.api.v1.EnsembleMember;
+import io.promptune.api.v1.Job;
+import io.promptune.api.v1.JobSpec;
+import io.promptune.api.v1.TaskFormat;
 import io.promptune.api.v1.NearestTokenRow;
 import io.promptune.api.v1.NearestTokensRequest;
 import io.promptune.api.v1.NearestTokensResponse;
@@ -58,6 +61,12 @@ public final class InspectFixtures {
       out.onNext(PromptVersion.newBuilder().setId(VERSION_ID).setPromptName("inspect").setNumber(1).setLength(3)
           .setDModel(D_MODEL).setKind(VersionKind.SINGLE_PROMPT).putHyperparameters("task_format", "sst2")
           .setTensor(Tensors.float32(tensor(), 3, D_MODEL)).build());
+    } else if (ref.equals("inspect:2") || ref.equals("inspect:3")) {
+      // Trained by a job whose task format names its labels (inspect:2) or only a label map (inspect:3).
+      out.onNext(PromptVersion.newBuilder().setId(VERSION_ID).setPromptName("inspect").setNumber(ref.equals(
+          "inspect:2") ? 2 : 3).setLength(3).setDModel(D_MODEL).setKind(VersionKind.SINGLE_PROMPT)
+          .setTrainingJobId(ref.equals("inspect:2") ? "job-labels" : "job-label-map")
+          .setTensor(Tensors.float32(tensor(), 3, D_MODEL)).build());
     } else if (ref.equals(ENSEMBLE_ID) || ref.equals("inspect-ensemble:1")) {
       out.onNext(PromptVersion.newBuilder().setId(ENSEMBLE_ID).setPromptName("inspect-ensemble").setNumber(1)
           .setDModel(D_MODEL).setKind(VersionKind.ENSEMBLE).setEnsemble(Ensemble.newBuilder()
@@ -100,5 +109,20 @@ public final class InspectFixtures {
       out.addRows(NearestTokenRow.newBuilder().addAllTokens(sims.subList(0, Math.min(k, VOCAB))));
     }
     return out.build();
+  }
+
+  /** Answers the jobs behind inspect:2 and inspect:3; false for any other id. */
+  static boolean getJob(String id, StreamObserver<Job> out) {
+    TaskFormat.Builder f = TaskFormat.newBuilder().setName("mine");
+    if (id.equals("job-labels")) {
+      f.addLabels("the").addLabels("zebra");
+    } else if (id.equals("job-label-map")) {
+      f.putLabelMap("1", "positive").putLabelMap("0", "negative").putLabelMap("yes", "positive");
+    } else {
+      return false;
+    }
+    out.onNext(Job.newBuilder().setId(id).setSpec(JobSpec.newBuilder().setTaskFormat(f)).build());
+    out.onCompleted();
+    return true;
   }
 }
