@@ -332,7 +332,9 @@ async function promptView(name) {
         e.name)) : null),
       h('td', {}, h('button', { 'data-testid': 'lineage-' + ver.number, onclick: () => showLineage(ver.id, lineageBox) }, 'lineage'),
         h('a', { href: '#/versions/' + encodeURIComponent(ver.id), 'data-testid': 'version-details-' + ver.number },
-          ver.kind === 'ensemble' ? 'members & evaluations' : 'evaluations'))));
+          ver.kind === 'ensemble' ? 'members & evaluations' : 'evaluations'), ' ',
+        ver.kind === 'ensemble' ? null : h('a', { href: '#/versions/' + encodeURIComponent(ver.id) + '/inspect',
+          'data-testid': 'inspect-' + ver.number }, 'nearest tokens'))));
   }
   v.append(h('h3', {}, 'Versions'), vt);
   const lineageBox = h('div', { class: 'panel lineage', id: 'lineage' }, h('span', { class: 'muted' },
@@ -447,6 +449,7 @@ async function route() {
   try {
     if (parts[0] === 'jobs' && parts[1]) await jobView(parts[1]);
     else if (parts[0] === 'prompts' && parts[1]) await promptView(parts[1]);
+    else if (parts[0] === 'versions' && parts[1] && parts[2] === 'inspect') await inspectView(parts[1]);
     else if (parts[0] === 'versions' && parts[1]) await versionView(parts[1]);
     else if (parts[0] === 'prompts') await promptsView();
     else if (parts[0] === 'datasets') await datasetsView();

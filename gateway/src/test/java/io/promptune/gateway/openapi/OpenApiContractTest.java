@@ -42,7 +42,8 @@ class OpenApiContractTest {
       "listEnvironments", "listAuditEvents",
       "listDatasets", "getDataset", "uploadDataset",
       "submitJob", "listJobs", "getJob", "cancelJob", "listJobEvents", "streamJobEvents",
-      "getModelInfo", "generate", "score");
+      "getModelInfo", "generate", "score",
+      "getVersionNearestTokens");
 
   static JsonNode doc;
 

@@ -136,6 +136,9 @@ public class FakeRegistry extends PromptRegistryGrpc.PromptRegistryImplBase {
     var v = request.getVersion();
     String ref = v.hasRef() ? v.getRef() : v.hasNumbered() ? "sentiment:" + v.getNumbered().getNumber()
         : v.getVersionId();
+    if (InspectFixtures.getVersion(ref, out)) {
+      return;
+    }
     if (ref.equals(V1) || ref.equals("sentiment:1")) {
       out.onNext(version(1));
     } else if (ref.equals(V2) || ref.equals("sentiment:2") || ref.equals("sentiment@prod")) {

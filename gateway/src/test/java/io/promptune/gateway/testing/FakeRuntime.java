@@ -91,4 +91,11 @@ public class FakeRuntime extends ModelRuntimeGrpc.ModelRuntimeImplBase {
     out.onNext(r.build());
     out.onCompleted();
   }
+
+  @Override
+  public void nearestTokens(io.promptune.api.v1.NearestTokensRequest request,
+      StreamObserver<io.promptune.api.v1.NearestTokensResponse> out) {
+    out.onNext(InspectFixtures.nearest(request));
+    out.onCompleted();
+  }
 }

@@ -175,6 +175,9 @@ public class FakeTrainer extends TrainerGrpc.TrainerImplBase {
 
   @Override
   public void getJob(GetJobRequest request, StreamObserver<Job> out) {
+    if (InspectFixtures.getJob(request.getJobId(), out)) {
+      return;
+    }
     if (known(request.getJobId(), out)) {
       out.onNext(request.getJobId().equals("job-ens") ? ensembleJob() : request.getJobId().equals("job-eval")
           ? evaluationJob() : job(request.getJobId(), request.getJobId().equals("job-1") ? JobState.RUNNING

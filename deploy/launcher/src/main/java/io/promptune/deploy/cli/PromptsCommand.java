@@ -7,9 +7,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** promptune prompts list | show | lineage */
+/** promptune prompts list | show | lineage | inspect */
 @Command(name = "prompts", description = "Inspect prompts, their versions and lineage.", mixinStandardHelpOptions = true,
-    subcommands = {PromptsCommand.List.class, PromptsCommand.Show.class, PromptsCommand.Lineage.class})
+    subcommands = {PromptsCommand.List.class, PromptsCommand.Show.class, PromptsCommand.Lineage.class,
+        PromptsInspectCommand.class})
 public final class PromptsCommand implements Runnable {
 
   @Override

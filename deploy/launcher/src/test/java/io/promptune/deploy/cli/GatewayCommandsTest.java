@@ -120,6 +120,12 @@ class GatewayCommandsTest {
           + "\"event\":{\"id\":12}}";
     } else if (path.startsWith("/v1/gates/prod/acc") && x.getRequestMethod().equals("DELETE")) {
       answer = "{\"id\":13,\"action\":\"delete_promotion_gate\"}";
+    } else if (path.startsWith("/v1/versions/s%3A1/nearest-tokens?")) {
+      answer = NEAREST;
+    } else if (path.startsWith("/v1/versions/ens%3A1/nearest-tokens")) {
+      status = 412;
+      answer = "{\"error\":{\"code\":\"ENSEMBLE_NOT_SUPPORTED\",\"message\":\"Version ens:1 is an ensemble; "
+          + "inspect one of its members: a:1, b:2.\"}}";
     } else {
       status = 404;
       answer = "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no route\"}}";
@@ -344,5 +350,39 @@ class GatewayCommandsTest {
     assertEquals(key, keys.cliKey().orElseThrow());
     assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
         Files.getPosixFilePermissions(keys.cliKeyFile())));
+  }
+
+  /** A two-row nearest-token report as the gateway answers it. */
+  static final String NEAREST = "{\"version_id\":\"v-1\",\"prompt_name\":\"s\",\"number\":1,\"length\":2,"
+      + "\"d_model\":4,\"k\":2,\"labels\":[\"positive\",\"negative\"],\"labels_source\":\"request\","
+      + "\"rows\":[{\"index\":0,\"norm\":3.0,\"label_match\":true,\"tokens\":[{\"token_id\":7,"
+      + "\"piece\":\"\u2581positive\",\"cosine\":0.91,\"label\":\"positive\"},{\"token_id\":8,\"piece\":\"\u2581good\","
+      + "\"cosine\":0.52}]},{\"index\":1,\"norm\":5.0,\"label_match\":false,\"tokens\":[{\"token_id\":9,"
+      + "\"piece\":\"a b\",\"cosine\":0.4}]}],"
+      + "\"baseline\":{\"seed\":\"42\",\"method\":\"gaussian\",\"rows\":[{\"index\":0,\"norm\":3.0,"
+      + "\"label_match\":false,\"tokens\":[{\"token_id\":3,\"piece\":\"x\",\"cosine\":0.12}]},{\"index\":1,"
+      + "\"norm\":5.0,\"label_match\":false,\"tokens\":[{\"token_id\":4,\"piece\":\"y\",\"cosine\":0.08}]}]},"
+      + "\"summary\":{\"mean_top1_cosine\":0.655,\"baseline_mean_top1_cosine\":0.1,\"rows_with_label_match\":1,"
+      + "\"baseline_rows_with_label_match\":0}}";
+
+  @Test
+  void inspectPrintsEachRowsNeighboursBesideTheRandomBaseline() {
+    Run r = run("prompts", "inspect", "s:1", "--k", "2", "--labels", "positive,negative");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(requests.stream().anyMatch(q -> q.startsWith(
+        "GET /v1/versions/s%3A1/nearest-tokens?k=2&labels=positive%2Cnegative ")), requests.toString());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(1).contains("positive, negative (from request)"), r.out());
+    String row0 = lines.stream().filter(l -> l.startsWith("0 ")).findFirst().orElseThrow();
+    assertTrue(row0.matches("0\\s+3\\.000\\s+\u2581positive\\* 0\\.910, \u2581good 0\\.520\\s+\\*\\s+x 0\\.120"), row0);
+    String row1 = lines.stream().filter(l -> l.startsWith("1 ")).findFirst().orElseThrow();
+    assertTrue(row1.contains("a\\x20b 0.400") && !row1.contains("*") && row1.endsWith("y 0.080"), row1);
+    assertTrue(r.out().contains("mean top-1 cosine: prompt 0.655, random 0.100"), r.out());
+    assertTrue(r.out().contains("rows with a label among their neighbours: prompt 1/2, random 0/2"), r.out());
+
+    Run ens = run("prompts", "inspect", "ens:1");
+    assertEquals(5, ens.exit(), ens.err());
+    assertTrue(ens.err().contains("inspect one of its members: a:1, b:2") && ens.err().contains(
+        "[ENSEMBLE_NOT_SUPPORTED]"), ens.err());
   }
 }
