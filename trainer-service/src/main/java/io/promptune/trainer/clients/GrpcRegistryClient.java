@@ -2,12 +2,15 @@ package io.promptune.trainer.clients;
 
 import io.grpc.stub.MetadataUtils;
 import io.promptune.api.CallerIdentity;
+import io.promptune.api.v1.CreateEnsembleRequest;
+import io.promptune.api.v1.Evaluation;
 import io.promptune.api.v1.GetVersionRequest;
 import io.promptune.api.v1.ListVersionsRequest;
 import io.promptune.api.v1.ListVersionsResponse;
 import io.promptune.api.v1.PromptRegistryGrpc;
 import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.PublishVersionRequest;
+import io.promptune.api.v1.RecordEvaluationRequest;
 import io.promptune.trainer.config.TrainerConfig;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,5 +45,15 @@ public class GrpcRegistryClient implements RegistryClient {
   @Override
   public ListVersionsResponse listVersions(ListVersionsRequest request, CallerIdentity caller) {
     return call(caller).listVersions(request);
+  }
+
+  @Override
+  public PromptVersion createEnsemble(CreateEnsembleRequest request, CallerIdentity caller) {
+    return call(caller).createEnsemble(request);
+  }
+
+  @Override
+  public Evaluation recordEvaluation(RecordEvaluationRequest request, CallerIdentity caller) {
+    return call(caller).recordEvaluation(request);
   }
 }
