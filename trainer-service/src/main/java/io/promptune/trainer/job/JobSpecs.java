@@ -240,6 +240,10 @@ public final class JobSpecs {
     if (size <= 1) {
       return;
     }
+    if (model.getMaxBatchExamples() > 0 && size > model.getMaxBatchExamples()) {
+      throw invalid("ensemble_size", "ensemble_size " + size + " is over the runtime's " + model.getMaxBatchExamples()
+          + " examples per request: evaluating an ensemble runs each example once per member in one request");
+    }
     b.clearMemberInits();
     for (int i = 0; i < spec.getMemberInitsCount(); i++) {
       b.addMemberInits(normalizeInit(spec.getMemberInits(i), "member_inits[" + i + "]", format, model,

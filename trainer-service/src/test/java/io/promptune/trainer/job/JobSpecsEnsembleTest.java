@@ -63,6 +63,10 @@ class JobSpecsEnsembleTest {
           e.getMessage());
     }
     assertEquals(32, normalize(spec().setEnsembleSize(32).build()).getEnsembleSize());
+    ServiceException overLimit = assertThrows(ServiceException.class, () -> JobSpecs.normalize(
+        spec().setEnsembleSize(5).build(), JOB, "dataset-id", List.of("sentence", "label"), true,
+        MODEL.toBuilder().setMaxBatchExamples(4).build(), sel -> null));
+    assertTrue(overLimit.getMessage().contains("over the runtime's 4 examples per request"), overLimit.getMessage());
     assertEquals(2, normalize(spec().setEnsembleSize(2).build()).getEnsembleSize());
   }
 
