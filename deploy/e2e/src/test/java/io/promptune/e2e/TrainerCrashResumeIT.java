@@ -147,6 +147,66 @@ class TrainerCrashResumeIT {
   }
 
   /**
+   * An ensemble job (3 members, seeds s, s+1, s+2, every step one ForwardBackward for all of them) SIGKILLed between
+   * two checkpoints resumes on a new trainer from its ensemble checkpoint and publishes members bit-identical (same
+   * sha256, in member order) to an uninterrupted ensemble run, and an ensemble version over exactly those members.
+   */
+  @Test
+  void sigkilledEnsembleJobResumesWithBitIdenticalMembers() throws Exception {
+    String refId = submitEnsemble("e2e-resume-ensemble-reference", STEPS);
+    List<JobEvent> refEvents = deployment.watchToEnd(refId, Duration.ofMinutes(5));
+    Job ref = getJob(refId);
+    assertEquals(JobState.SUCCEEDED, ref.getState(), ref.getReason() + "\n" + refEvents);
+    assertEquals(3, ref.getPublishedMemberVersionIdsCount(), ref.toString());
+
+    String jobId = submitEnsemble("e2e-resume-ensemble-crashed", STEPS);
+    killTrainerOnceJobReaches(jobId, KILL_AT_STEP, 1, STEPS);
+    startNewTrainer();
+    List<JobEvent> events = deployment.watchToEnd(jobId, Duration.ofMinutes(5));
+    Job job = getJob(jobId);
+    assertEquals(JobState.SUCCEEDED, job.getState(), job.getReason() + "\n" + events);
+    assertEquals(2, job.getAttempts());
+    List<Integer> resumedAt = stepsResumedFrom(events);
+    assertEquals(1, resumedAt.size(), events.toString());
+    assertEquals(0, resumedAt.get(0) % CHECKPOINT_INTERVAL);
+    System.out.printf("[TrainerCrashResumeIT] ensemble job resumed from the checkpoint at step %d%n",
+        resumedAt.get(0));
+    assertEquals(lossPerStep(refEvents), lossPerStep(events), "per-step (member mean) losses differ");
+    assertEquals(evalsPerStep(refEvents), evalsPerStep(events), "evaluations differ from the reference run");
+    assertEquals(memberValues(refEvents), memberValues(events), "member dev values differ");
+    assertEquals(1, events.stream().filter(JobEvent::hasPublished).count(), "published exactly once: " + events);
+
+    for (int i = 0; i < 3; i++) {
+      PromptVersion a = version(ref.getPublishedMemberVersionIds(i));
+      PromptVersion b = version(job.getPublishedMemberVersionIds(i));
+      assertEquals(a.getSha256(), b.getSha256(), "member " + i + " is not bit-identical to the uninterrupted run's");
+      assertEquals(a.getTensor(), b.getTensor());
+      assertEquals(Long.toString(20210418L + i), b.getHyperparametersMap().get("seed"));
+      assertEquals(jobId, b.getTrainingJobId());
+    }
+    PromptVersion ensemble = version(job.getPublishedVersionId());
+    assertEquals(io.promptune.api.v1.VersionKind.ENSEMBLE, ensemble.getKind());
+    assertEquals(job.getPublishedMemberVersionIdsList(), ensemble.getEnsemble().getMembersList().stream()
+        .map(m -> m.getVersionId()).toList());
+    assertEquals(version(ref.getPublishedVersionId()).getSha256(), ensemble.getSha256(), "same ensemble content");
+  }
+
+  private static String submitEnsemble(String outputPrompt, int steps) {
+    return deployment.trainer().submitJob(SubmitJobRequest.newBuilder().setSpec(spec(outputPrompt, steps).toBuilder()
+        .setEnsembleSize(3)).build()).getId();
+  }
+
+  private static Map<Integer, List<Double>> memberValues(List<JobEvent> events) {
+    Map<Integer, List<Double>> m = new TreeMap<>();
+    for (JobEvent e : events) {
+      if (e.hasEval()) {
+        m.put(e.getEval().getStep(), e.getEval().getMemberValuesList());
+      }
+    }
+    return m;
+  }
+
+  /**
    * Two crashes: the first before the first periodic checkpoint (the job resumes from the step-0 checkpoint, the
    * initialised prompt, without initialising again), the second on the new worker as soon as it is past the next
    * checkpoint it writes. The new worker starts working before {@code promptune up} returns, so the second kill is

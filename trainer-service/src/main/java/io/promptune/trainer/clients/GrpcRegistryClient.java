@@ -2,6 +2,7 @@ package io.promptune.trainer.clients;
 
 import io.grpc.stub.MetadataUtils;
 import io.promptune.api.CallerIdentity;
+import io.promptune.api.v1.CreateEnsembleRequest;
 import io.promptune.api.v1.Evaluation;
 import io.promptune.api.v1.GetVersionRequest;
 import io.promptune.api.v1.ListVersionsRequest;
@@ -44,6 +45,11 @@ public class GrpcRegistryClient implements RegistryClient {
   @Override
   public ListVersionsResponse listVersions(ListVersionsRequest request, CallerIdentity caller) {
     return call(caller).listVersions(request);
+  }
+
+  @Override
+  public PromptVersion createEnsemble(CreateEnsembleRequest request, CallerIdentity caller) {
+    return call(caller).createEnsemble(request);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.promptune.trainer.clients;
 
 import io.promptune.api.CallerIdentity;
+import io.promptune.api.v1.CreateEnsembleRequest;
 import io.promptune.api.v1.Evaluation;
 import io.promptune.api.v1.GetVersionRequest;
 import io.promptune.api.v1.ListVersionsRequest;
@@ -18,11 +19,9 @@ public interface RegistryClient {
 
   ListVersionsResponse listVersions(ListVersionsRequest request, CallerIdentity caller);
 
-  /**
-   * Appends an evaluation result to a version (idempotent by job id). A default that refuses, so wrappers that only
-   * forward the training calls need not know about it; the gRPC client and test registries implement it.
-   */
-  default Evaluation recordEvaluation(RecordEvaluationRequest request, CallerIdentity caller) {
-    throw new UnsupportedOperationException(getClass().getName() + " does not record evaluations");
-  }
+  /** An ensemble version over existing single-prompt versions (not idempotent: callers look for it first). */
+  PromptVersion createEnsemble(CreateEnsembleRequest request, CallerIdentity caller);
+
+  /** Appends an evaluation result to a version; idempotent when the request carries a job id. */
+  Evaluation recordEvaluation(RecordEvaluationRequest request, CallerIdentity caller);
 }

@@ -1,9 +1,11 @@
 package io.promptune.trainer.job;
 
 import io.promptune.api.v1.ClassLabelInit;
+import io.promptune.api.v1.CombinationRule;
 import io.promptune.api.v1.ConstantSchedule;
 import io.promptune.api.v1.EarlyStopping;
 import io.promptune.api.v1.ErrorReason;
+import io.promptune.api.v1.EvalMode;
 import io.promptune.api.v1.JobSpec;
 import io.promptune.api.v1.ModelInfo;
 import io.promptune.api.v1.PromptInit;
@@ -37,6 +39,7 @@ public final class JobSpecs {
   public static final int DEFAULT_BATCH_SIZE = 32;
   public static final int DEFAULT_EVAL_INTERVAL = 100;
   public static final int MAX_BATCH_SIZE = 4096;
+  public static final int MAX_ENSEMBLE_SIZE = 32;
 
   private static final Pattern PROMPT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -81,52 +84,10 @@ public final class JobSpecs {
     b.setTaskFormat(format.toProto());
 
     // Init first: from_version decides the default length.
-    PromptInit init = spec.hasInit() ? spec.getInit() : defaultInit(format);
-    PromptVersion source = null;
-    switch (init.getMethodCase()) {
-      case RANDOM_UNIFORM -> {
-        float r = init.getRandomUniform().getRange();
-        if (!(r >= 0) || !Float.isFinite(r)) {
-          throw invalid("init.random_uniform.range", "range must be >= 0 (0 means 0.5)");
-        }
-        init = PromptInit.newBuilder().setRandomUniform(RandomUniformInit.newBuilder()
-            .setRange(r == 0 ? PromptInitializer.DEFAULT_RANGE : r)).build();
-      }
-      case SAMPLED_VOCAB -> {
-        int k = init.getSampledVocab().getTopK();
-        if (k < 0) {
-          throw invalid("init.sampled_vocab.top_k", "top_k must be >= 0 (0 means 5000)");
-        }
-        init = PromptInit.newBuilder().setSampledVocab(SampledVocabInit.newBuilder()
-            .setTopK(k == 0 ? PromptInitializer.DEFAULT_TOP_K : k)).build();
-      }
-      case CLASS_LABELS -> {
-        if (!format.hasLabels()) {
-          throw invalid("init.class_labels", "class-label init needs a task format with labels");
-        }
-      }
-      case TEXT -> {
-        if (init.getText().getText().isBlank()) {
-          throw invalid("init.text.text", "init text is empty");
-        }
-      }
-      case FROM_VERSION -> {
-        if (!init.getFromVersion().hasVersion()
-            || init.getFromVersion().getVersion().getSelectorCase() == VersionSelector.SelectorCase.SELECTOR_NOT_SET) {
-          throw invalid("init.from_version.version", "a version selector is required");
-        }
-        source = resolveVersion.apply(init.getFromVersion().getVersion());
-        if (source.getDModel() != model.getDModel()) {
-          throw new ServiceException(ErrorReason.MODEL_MISMATCH,
-              "version " + source.getId() + " has width " + source.getDModel() + ", the model's d_model is "
-                  + model.getDModel(), Map.of("version_id", source.getId()));
-        }
-        // Pin "name@prod" or "name:3" to the id it means now, so a resumed job starts from the same prompt.
-        init = PromptInit.newBuilder().setFromVersion(VersionInit.newBuilder()
-            .setVersion(VersionSelector.newBuilder().setVersionId(source.getId()))).build();
-      }
-      case METHOD_NOT_SET -> throw invalid("init", "init has no method set");
-    }
+    Init normalized = normalizeInit(spec.hasInit() ? spec.getInit() : defaultInit(format), "init", format, model,
+        resolveVersion);
+    PromptInit init = normalized.init();
+    PromptVersion source = normalized.source();
     b.setInit(init);
 
     int length = spec.getPromptLength();
@@ -176,6 +137,7 @@ public final class JobSpecs {
     } catch (IllegalArgumentException e) {
       throw invalid("eval_mode", e.getMessage());
     }
+    normalizeEnsemble(spec, b, b.getEvalMode(), format, model, resolveVersion);
     if (spec.getMaxEvalExamples() < 0) {
       throw invalid("max_eval_examples", "max_eval_examples must be >= 0 (0 means all)");
     }
@@ -204,6 +166,114 @@ public final class JobSpecs {
       b.setTruncation(Truncation.REJECT);
     }
     return b.build();
+  }
+
+  private record Init(PromptInit init, PromptVersion source) {}
+
+  /** Fills in an init's defaults and pins a from_version selector to the id it means now. */
+  private static Init normalizeInit(PromptInit init, String field, ResolvedFormat format, ModelInfo model,
+      Function<VersionSelector, PromptVersion> resolveVersion) {
+    PromptVersion source = null;
+    switch (init.getMethodCase()) {
+      case RANDOM_UNIFORM -> {
+        float r = init.getRandomUniform().getRange();
+        if (!(r >= 0) || !Float.isFinite(r)) {
+          throw invalid(field + ".random_uniform.range", "range must be >= 0 (0 means 0.5)");
+        }
+        init = PromptInit.newBuilder().setRandomUniform(RandomUniformInit.newBuilder()
+            .setRange(r == 0 ? PromptInitializer.DEFAULT_RANGE : r)).build();
+      }
+      case SAMPLED_VOCAB -> {
+        int k = init.getSampledVocab().getTopK();
+        if (k < 0) {
+          throw invalid(field + ".sampled_vocab.top_k", "top_k must be >= 0 (0 means 5000)");
+        }
+        init = PromptInit.newBuilder().setSampledVocab(SampledVocabInit.newBuilder()
+            .setTopK(k == 0 ? PromptInitializer.DEFAULT_TOP_K : k)).build();
+      }
+      case CLASS_LABELS -> {
+        if (!format.hasLabels()) {
+          throw invalid(field + ".class_labels", "class-label init needs a task format with labels");
+        }
+      }
+      case TEXT -> {
+        if (init.getText().getText().isBlank()) {
+          throw invalid(field + ".text.text", "init text is empty");
+        }
+      }
+      case FROM_VERSION -> {
+        if (!init.getFromVersion().hasVersion()
+            || init.getFromVersion().getVersion().getSelectorCase() == VersionSelector.SelectorCase.SELECTOR_NOT_SET) {
+          throw invalid(field + ".from_version.version", "a version selector is required");
+        }
+        source = resolveVersion.apply(init.getFromVersion().getVersion());
+        if (source.getDModel() != model.getDModel()) {
+          throw new ServiceException(ErrorReason.MODEL_MISMATCH,
+              "version " + source.getId() + " has width " + source.getDModel() + ", the model's d_model is "
+                  + model.getDModel(), Map.of("version_id", source.getId()));
+        }
+        // Pin "name@prod" or "name:3" to the id it means now, so a resumed job starts from the same prompt.
+        init = PromptInit.newBuilder().setFromVersion(VersionInit.newBuilder()
+            .setVersion(VersionSelector.newBuilder().setVersionId(source.getId()))).build();
+      }
+      case METHOD_NOT_SET -> throw invalid(field, "init has no method set");
+    }
+    return new Init(init, source);
+  }
+
+  /**
+   * Ensemble training: 0 or 1 leaves a single-prompt job exactly as before (no member fields allowed); 2 to
+   * {@link #MAX_ENSEMBLE_SIZE} normalises each member init like {@code init} and fills in the rule.
+   */
+  private static void normalizeEnsemble(JobSpec spec, JobSpec.Builder b, EvalMode evalMode, ResolvedFormat format,
+      ModelInfo model, Function<VersionSelector, PromptVersion> resolveVersion) {
+    int size = spec.getEnsembleSize();
+    if (size < 0 || size > MAX_ENSEMBLE_SIZE) {
+      throw invalid("ensemble_size", "ensemble_size must be between 2 and " + MAX_ENSEMBLE_SIZE
+          + " for an ensemble (0 or 1 trains one prompt); got " + size);
+    }
+    if (spec.getMemberInitsCount() > Math.max(size, 1) || (size <= 1 && spec.getMemberInitsCount() > 0)) {
+      throw invalid("member_inits", "member_inits has " + spec.getMemberInitsCount() + " entries but ensemble_size is "
+          + size + (size <= 1 ? "; member_inits is for ensembles (ensemble_size 2 to " + MAX_ENSEMBLE_SIZE
+          + "), use init for one prompt" : "; give at most one init per member"));
+    }
+    if (size <= 1) {
+      return;
+    }
+    if (model.getMaxBatchExamples() > 0 && size > model.getMaxBatchExamples()) {
+      throw invalid("ensemble_size", "ensemble_size " + size + " is over the runtime's " + model.getMaxBatchExamples()
+          + " examples per request: evaluating an ensemble runs each example once per member in one request");
+    }
+    b.clearMemberInits();
+    for (int i = 0; i < spec.getMemberInitsCount(); i++) {
+      b.addMemberInits(normalizeInit(spec.getMemberInits(i), "member_inits[" + i + "]", format, model,
+          resolveVersion).init());
+    }
+    CombinationRule rule = switch (spec.getEnsembleRule()) {
+      case COMBINATION_RULE_UNSPECIFIED, MAJORITY_VOTE -> CombinationRule.MAJORITY_VOTE;
+      case MEAN_LOG_PROB -> CombinationRule.MEAN_LOG_PROB;
+      case UNRECOGNIZED -> throw invalid("ensemble_rule", "ensemble_rule must be MAJORITY_VOTE or MEAN_LOG_PROB");
+    };
+    if (rule == CombinationRule.MEAN_LOG_PROB && evalMode != EvalMode.RANK_CLASSIFICATION) {
+      throw invalid("ensemble_rule", "MEAN_LOG_PROB combines candidate log-probabilities, so it needs"
+          + " RANK_CLASSIFICATION; EXACT_MATCH ensembles vote (MAJORITY_VOTE)");
+    }
+    b.setEnsembleRule(rule);
+  }
+
+  /** The number of prompts a (normalised) job trains: 1 unless it is an ensemble. */
+  public static int members(JobSpec spec) {
+    return Math.max(1, spec.getEnsembleSize());
+  }
+
+  /** Member i's init: member_inits[i] when given, else init. */
+  public static PromptInit memberInit(JobSpec spec, int member) {
+    return member < spec.getMemberInitsCount() ? spec.getMemberInits(member) : spec.getInit();
+  }
+
+  /** Member i's seed: the job's seed + i (wrapping like unsigned 64-bit arithmetic). */
+  public static long memberSeed(JobSpec spec, int member) {
+    return spec.getSeed() + member;
   }
 
   static PromptInit defaultInit(ResolvedFormat format) {

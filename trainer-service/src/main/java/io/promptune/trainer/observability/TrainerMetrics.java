@@ -54,7 +54,10 @@ public final class TrainerMetrics {
     }
   }
 
-  /** One optimisation step done: the runtime part (ForwardBackward calls) and the optimiser part. */
+  /**
+   * One optimisation step done: the runtime part (ForwardBackward calls) and the optimiser part. An ensemble job's
+   * step (all members in one ForwardBackward, then each member's update) counts once.
+   */
   public static void step(long runtimeNanos, long optimizerNanos) {
     Counter.builder("promptune.trainer.steps").description("Training steps executed").register(registry())
         .increment();

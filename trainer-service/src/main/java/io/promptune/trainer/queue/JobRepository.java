@@ -40,7 +40,7 @@ public class JobRepository {
 
   private static final String COLUMNS = "id, spec, dataset_id, state, reason, reason_code, cancel_requested,"
       + " cancel_reason, step, last_loss, best_metric, best_step, published_version_id, submitted_by, worker,"
-      + " lease_until, attempts, create_time, start_time, end_time, kind";
+      + " lease_until, attempts, create_time, start_time, end_time, kind, published_member_version_ids";
 
   @Inject
   DataSource db;
@@ -259,10 +259,12 @@ public class JobRepository {
   public boolean recordPublished(UUID id, int attempt, PublishedEvent published) {
     return Transactions.inTransaction(db, c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE trainer.jobs SET published_version_id = ?,"
-          + " update_time = now() WHERE id = ? AND attempts = ? AND state = 'RUNNING'")) {
+          + " published_member_version_ids = ?, update_time = now() WHERE id = ? AND attempts = ?"
+          + " AND state = 'RUNNING'")) {
         ps.setString(1, published.getVersionId());
-        ps.setObject(2, id);
-        ps.setInt(3, attempt);
+        ps.setArray(2, c.createArrayOf("text", published.getMemberVersionIdsList().toArray()));
+        ps.setObject(3, id);
+        ps.setInt(4, attempt);
         if (ps.executeUpdate() != 1) {
           return false;
         }
@@ -422,7 +424,12 @@ public class JobRepository {
         rs.getObject("lease_until", OffsetDateTime.class), rs.getInt("attempts"),
         rs.getObject("create_time", OffsetDateTime.class), rs.getObject("start_time", OffsetDateTime.class),
         rs.getObject("end_time", OffsetDateTime.class),
-        "EVALUATION".equals(rs.getString("kind")) ? JobKind.JOB_KIND_EVALUATION : JobKind.JOB_KIND_TRAINING);
+        "EVALUATION".equals(rs.getString("kind")) ? JobKind.JOB_KIND_EVALUATION : JobKind.JOB_KIND_TRAINING,
+        memberIds(rs.getArray("published_member_version_ids")));
+  }
+
+  private static List<String> memberIds(java.sql.Array array) throws SQLException {
+    return array == null ? List.of() : List.of((String[]) array.getArray());
   }
 
   /** The kind column's value: TRAINING (also for JOB_KIND_UNSPECIFIED) or EVALUATION. */

@@ -6,13 +6,15 @@ import io.promptune.api.v1.JobSpec;
 import io.promptune.api.v1.JobState;
 import io.promptune.trainer.db.Times;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 
 /** One row of trainer.jobs. {@code attempts} doubles as the fencing token of the worker holding it. */
 public record JobRow(UUID id, JobSpec spec, String datasetId, JobState state, String reason, String reasonCode,
     boolean cancelRequested, String cancelReason, int step, Float lastLoss, Double bestMetric, Integer bestStep,
     String publishedVersionId, String submittedBy, String worker, OffsetDateTime leaseUntil, int attempts,
-    OffsetDateTime createTime, OffsetDateTime startTime, OffsetDateTime endTime, JobKind kind) {
+    OffsetDateTime createTime, OffsetDateTime startTime, OffsetDateTime endTime, JobKind kind,
+    List<String> publishedMemberVersionIds) {
 
   public boolean evaluation() {
     return kind == JobKind.JOB_KIND_EVALUATION;
@@ -47,6 +49,7 @@ public record JobRow(UUID id, JobSpec spec, String datasetId, JobState state, St
     if (publishedVersionId != null) {
       b.setPublishedVersionId(publishedVersionId);
     }
+    b.addAllPublishedMemberVersionIds(publishedMemberVersionIds);
     if (worker != null && state == JobState.RUNNING) {
       b.setWorker(worker);
     }

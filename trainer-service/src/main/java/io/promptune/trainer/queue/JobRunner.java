@@ -32,6 +32,7 @@ import io.promptune.trainer.format.TextPair;
 import io.promptune.trainer.init.InitializedPrompt;
 import io.promptune.trainer.init.PromptInitializer;
 import io.promptune.trainer.job.JobPlan;
+import io.promptune.trainer.job.JobSpecs;
 import io.promptune.trainer.job.Publisher;
 import io.promptune.trainer.loop.Evaluator;
 import io.promptune.trainer.loop.LoopListener;
@@ -41,9 +42,9 @@ import io.promptune.trainer.loop.TrainingState;
 import io.promptune.trainer.observability.JobTracing;
 import io.promptune.trainer.observability.TrainerMetrics;
 import io.promptune.trainer.optim.Optimizers;
-import io.promptune.trainer.optim.PromptOptimizer;
 import io.promptune.trainer.schedule.LrSchedule;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -164,13 +165,14 @@ public final class JobRunner {
         d.datasets().records(job.datasetId(), Split.VALIDATION));
     int length = spec.getPromptLength();
     int dModel = model.getDModel();
-    PromptOptimizer optimizer = Optimizers.create(spec.getOptimizer(), length, dModel);
+    int members = JobSpecs.members(spec);
 
     TrainingState state;
     var checkpoint = d.checkpoints().latest(job.id());
     if (checkpoint.isPresent()) {
       try {
-        state = CheckpointCodec.decode(checkpoint.get().data(), optimizer, plan.train().size());
+        state = CheckpointCodec.decode(checkpoint.get().data(),
+            () -> Optimizers.create(spec.getOptimizer(), length, dModel), members, plan.train().size());
       } catch (IOException e) {
         fail(ErrorReason.INTERNAL, "checkpoint at step " + checkpoint.get().step() + " is unusable: "
             + e.getMessage());
@@ -182,9 +184,16 @@ public final class JobRunner {
           .setReason("resuming from the checkpoint at step " + state.step())).build());
     } else {
       CallerIdentity caller = new CallerIdentity(job.submittedBy(), CallerIdentity.Role.TRAINER);
-      InitializedPrompt init = new PromptInitializer(runtime, retryingRegistry(retrier), caller)
-          .initialize(spec.getInit(), length, dModel, model.getVocabSize(), plan.format().labels(), spec.getSeed());
-      state = TrainingState.initial(init.values(), length, dModel, optimizer, spec.getSeed(), plan.train().size());
+      PromptInitializer initializer = new PromptInitializer(runtime, retryingRegistry(retrier), caller);
+      List<TrainingState.Member> list = new ArrayList<>(members);
+      for (int i = 0; i < members; i++) { // member i: its own init (member_inits[i] or init) and seed + i
+        long seed = JobSpecs.memberSeed(spec, i);
+        InitializedPrompt init = initializer.initialize(JobSpecs.memberInit(spec, i), length, dModel,
+            model.getVocabSize(), plan.format().labels(), seed);
+        list.add(TrainingState.Member.initial(init.values(), Optimizers.create(spec.getOptimizer(), length, dModel),
+            seed, plan.train().size()));
+      }
+      state = new TrainingState(0, length, dModel, list, Double.NaN, 0, 0, false, "");
       if (!saveCheckpoint(state)) {
         return;
       }
@@ -202,7 +211,7 @@ public final class JobRunner {
         spec.getEvalInterval(), spec.getCheckpointInterval(), spec.getEarlyStopping().getPatience(),
         spec.getEarlyStopping().getMinDelta(), Optimizers.learningRate(spec.getOptimizer()),
         LrSchedule.of(spec.getSchedule(), spec.getMaxSteps()), perRequest, spec.getBaseModelFingerprint(),
-        spec.getTruncation());
+        spec.getTruncation(), spec.getEnsembleRule());
     TrainingLoop loop = new TrainingLoop(settings, runtime, plan.train(), evaluator, new Listener());
     TrainingLoop.Outcome outcome = loop.run(state);
     if (outcome == TrainingLoop.Outcome.STOPPED || stopping()) {
@@ -212,13 +221,8 @@ public final class JobRunner {
       stop();
       return;
     }
-    if (job.publishedVersionId() == null) {
-      PromptVersion v = new Publisher(retryingRegistry(retrier), retrier).publish(job.id(), spec, model, state,
-          evaluator == null ? "" : evaluator.metricName(), job.submittedBy());
-      if (!d.jobs().recordPublished(job.id(), job.attempts(), PublishedEvent.newBuilder()
-          .setVersionId(v.getId()).setPromptName(v.getPromptName()).setVersionNumber(v.getNumber()).build())) {
-        return;
-      }
+    if (job.publishedVersionId() == null && !publish(spec, model, state, evaluator, retrier)) {
+      return;
     }
     if (d.jobs().finish(job.id(), job.attempts(), JobState.SUCCEEDED, "finished: " + state.stopReason()
         + " at step " + state.step(), "")) {
@@ -247,6 +251,35 @@ public final class JobRunner {
     }
   }
 
+  /**
+   * Publishes the result (one version, or each member and an ensemble over them), records the final dev metric
+   * with the registry against what was published (idempotent: keyed by the job id), and then stores the published
+   * ids. Every registry step is idempotent, so a crash anywhere in here is repaired by the next attempt.
+   */
+  private boolean publish(JobSpec spec, ModelInfo model, TrainingState state, Evaluator evaluator, Retrier retrier) {
+    Publisher publisher = new Publisher(retryingRegistry(retrier), retrier);
+    String metric = evaluator == null ? "" : evaluator.metricName();
+    PublishedEvent.Builder event = PublishedEvent.newBuilder();
+    List<Publisher.Evaluated> results = new ArrayList<>();
+    PromptVersion v;
+    if (state.isEnsemble()) {
+      Publisher.Published p = publisher.publishEnsemble(job.id(), spec, model, state, metric, job.submittedBy());
+      v = p.ensemble();
+      for (int i = 0; i < p.members().size(); i++) {
+        event.addMemberVersionIds(p.members().get(i).getId());
+        results.add(new Publisher.Evaluated(p.members().get(i).getId(), state.members().get(i).bestValue()));
+      }
+    } else {
+      v = publisher.publish(job.id(), spec, model, state, metric, job.submittedBy());
+    }
+    results.add(0, new Publisher.Evaluated(v.getId(), state.bestMetric()));
+    if (evaluator != null) {
+      publisher.recordEvaluations(job.id(), job.datasetId(), metric, evaluator.size(), results, job.submittedBy());
+    }
+    return d.jobs().recordPublished(job.id(), job.attempts(), event.setVersionId(v.getId())
+        .setPromptName(v.getPromptName()).setVersionNumber(v.getNumber()).build());
+  }
+
   /** Longest dev target in tokens, plus EOS, within the runtime's limit: enough for exact match to succeed. */
   private static int maxNewTokens(RuntimeClient runtime, List<TextPair> dev, ModelInfo model) {
     int longest = 1;
@@ -273,6 +306,17 @@ public final class JobRunner {
       @Override
       public PromptVersion publishVersion(io.promptune.api.v1.PublishVersionRequest request, CallerIdentity caller) {
         return r.publishVersion(request, caller); // Publisher retries it around its idempotency check
+      }
+
+      @Override
+      public PromptVersion createEnsemble(io.promptune.api.v1.CreateEnsembleRequest request, CallerIdentity caller) {
+        return r.createEnsemble(request, caller); // Publisher retries it around its idempotency check
+      }
+
+      @Override
+      public io.promptune.api.v1.Evaluation recordEvaluation(io.promptune.api.v1.RecordEvaluationRequest request,
+          CallerIdentity caller) {
+        return r.recordEvaluation(request, caller); // Publisher retries it (idempotent: it carries the job id)
       }
 
       @Override

@@ -1,6 +1,7 @@
 package io.promptune.trainer.api;
 
 import io.grpc.stub.StreamObserver;
+import io.promptune.api.v1.CreateEnsembleRequest;
 import io.promptune.api.v1.Evaluation;
 import io.promptune.api.v1.GetVersionRequest;
 import io.promptune.api.v1.ListVersionsRequest;
@@ -46,6 +47,12 @@ public class InMemoryRegistryGrpcService extends PromptRegistryGrpc.PromptRegist
   @Blocking
   public void listVersions(ListVersionsRequest request, StreamObserver<ListVersionsResponse> out) {
     answer(out, () -> Backends.REGISTRY.listVersions(request, CallerContext.current()));
+  }
+
+  @Override
+  @Blocking
+  public void createEnsemble(CreateEnsembleRequest request, StreamObserver<PromptVersion> out) {
+    answer(out, () -> Backends.REGISTRY.createEnsemble(request, CallerContext.current()));
   }
 
   @Override

@@ -223,6 +223,11 @@ final class EvaluationFakes {
     }
 
     @Override
+    public PromptVersion createEnsemble(io.promptune.api.v1.CreateEnsembleRequest request, CallerIdentity caller) {
+      throw new AssertionError("an evaluation never creates an ensemble");
+    }
+
+    @Override
     public ListVersionsResponse listVersions(ListVersionsRequest request, CallerIdentity caller) {
       throw new AssertionError("not used");
     }

@@ -4,6 +4,9 @@ import io.grpc.Status;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.CallerIdentity;
 import io.promptune.api.Tensors;
+import io.promptune.api.v1.CreateEnsembleRequest;
+import io.promptune.api.v1.Ensemble;
+import io.promptune.api.v1.EnsembleMember;
 import io.promptune.api.v1.ErrorReason;
 import io.promptune.api.v1.Evaluation;
 import io.promptune.api.v1.GetVersionRequest;
@@ -13,6 +16,7 @@ import io.promptune.api.v1.ListVersionsResponse;
 import io.promptune.api.v1.PromptVersion;
 import io.promptune.api.v1.PublishVersionRequest;
 import io.promptune.api.v1.RecordEvaluationRequest;
+import io.promptune.api.v1.VersionKind;
 import io.promptune.trainer.clients.RegistryClient;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -31,6 +35,7 @@ public final class InMemoryRegistry implements RegistryClient {
   private final List<PromptVersion> versions = new ArrayList<>();
   private final AtomicInteger failures = new AtomicInteger();
   private final AtomicInteger publishCalls = new AtomicInteger();
+  private final AtomicInteger createEnsembleCalls = new AtomicInteger();
   private final List<Evaluation> evaluations = new ArrayList<>();
   private final List<RecordEvaluationRequest> recordCalls = new ArrayList<>();
 
@@ -141,7 +146,42 @@ public final class InMemoryRegistry implements RegistryClient {
     return out.build();
   }
 
-  /** Like the registry: appended; the same job, version, dataset, split and metric again answers the stored one. */
+  public int createEnsembleCalls() {
+    return createEnsembleCalls.get();
+  }
+
+  @Override
+  public synchronized PromptVersion createEnsemble(CreateEnsembleRequest r, CallerIdentity caller) {
+    maybeFail();
+    createEnsembleCalls.incrementAndGet();
+    if (r.getMembersCount() < 2 || r.getMembersCount() > 32) {
+      throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "2 to 32 members");
+    }
+    List<PromptVersion> members = new ArrayList<>();
+    StringBuilder digest = new StringBuilder("promptune-ensemble-v1\n").append(r.getRule().name()).append('\n');
+    Ensemble.Builder ens = Ensemble.newBuilder().setRule(r.getRule());
+    for (var sel : r.getMembersList()) {
+      PromptVersion m = getVersion(GetVersionRequest.newBuilder().setVersion(sel).setOmitTensor(true).build(), caller);
+      if (members.stream().anyMatch(x -> x.getId().equals(m.getId()))) {
+        throw ApiErrors.invalid(ErrorReason.INVALID_ARGUMENT, "member " + m.getId() + " twice");
+      }
+      members.add(m);
+      digest.append(m.getSha256()).append('\n');
+      ens.addMembers(EnsembleMember.newBuilder().setVersionId(m.getId()).setPromptName(m.getPromptName())
+          .setNumber(m.getNumber()));
+    }
+    int number = (int) versions.stream().filter(v -> v.getPromptName().equals(r.getPromptName())).count() + 1;
+    String id = UUID.randomUUID().toString();
+    PromptVersion v = PromptVersion.newBuilder().setId(id).setPromptName(r.getPromptName()).setNumber(number)
+        .setKind(VersionKind.ENSEMBLE).setEnsemble(ens).setDModel(members.get(0).getDModel())
+        .setSha256(sha256(digest.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .setBaseModelFingerprint(members.get(0).getBaseModelFingerprint()).setTrainingJobId(r.getTrainingJobId())
+        .putAllHyperparameters(r.getHyperparametersMap()).putAllMetrics(r.getMetricsMap())
+        .setCreatedBy(caller.actor()).build();
+    versions.add(v);
+    return v;
+  }
+
   @Override
   public synchronized Evaluation recordEvaluation(RecordEvaluationRequest r, CallerIdentity caller) {
     maybeFail();
@@ -149,11 +189,11 @@ public final class InMemoryRegistry implements RegistryClient {
     PromptVersion v = getVersion(GetVersionRequest.newBuilder().setVersion(r.getVersion()).setOmitTensor(true)
         .build(), caller);
     for (Evaluation e : evaluations) {
-      if (!r.getJobId().isEmpty() && e.getJobId().equals(r.getJobId()) && e.getVersionId().equals(v.getId())
+      if (!r.getJobId().isEmpty() && e.getVersionId().equals(v.getId()) && e.getJobId().equals(r.getJobId())
           && e.getDatasetId().equals(r.getDatasetId()) && e.getSplit().equals(r.getSplit())
           && e.getMetric().equals(r.getMetric())) {
         if (e.getValue() != r.getValue() || e.getExamples() != r.getExamples()) {
-          throw ApiErrors.error(Status.Code.ALREADY_EXISTS, ErrorReason.ALREADY_EXISTS, "different numbers");
+          throw ApiErrors.error(Status.Code.ALREADY_EXISTS, ErrorReason.ALREADY_EXISTS, "recorded differently");
         }
         return e;
       }

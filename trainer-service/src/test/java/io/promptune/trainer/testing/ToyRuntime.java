@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.Tensors;
 import io.promptune.api.v1.CandidateScore;
+import io.promptune.api.v1.CombinationRule;
 import io.promptune.api.v1.EmbedTokensRequest;
 import io.promptune.api.v1.EmbedTokensResponse;
 import io.promptune.api.v1.ErrorReason;
@@ -12,11 +13,14 @@ import io.promptune.api.v1.ExampleScores;
 import io.promptune.api.v1.FinishReason;
 import io.promptune.api.v1.ForwardBackwardRequest;
 import io.promptune.api.v1.ForwardBackwardResponse;
+import io.promptune.api.v1.GenerateInput;
 import io.promptune.api.v1.GenerateRequest;
 import io.promptune.api.v1.GenerateResponse;
 import io.promptune.api.v1.Generation;
+import io.promptune.api.v1.MemberScores;
 import io.promptune.api.v1.ModelInfo;
 import io.promptune.api.v1.PromptRef;
+import io.promptune.api.v1.ScoreExample;
 import io.promptune.api.v1.ScoreRequest;
 import io.promptune.api.v1.ScoreResponse;
 import io.promptune.api.v1.Text;
@@ -54,6 +58,9 @@ public final class ToyRuntime implements RuntimeClient {
   private volatile Status.Code failureCode = Status.Code.UNAVAILABLE;
   private volatile int nanFromCall = Integer.MAX_VALUE;
   private final AtomicInteger forwardBackwardCalls = new AtomicInteger();
+  private final AtomicInteger scoreCalls = new AtomicInteger();
+  private final List<ForwardBackwardRequest> recorded = new ArrayList<>();
+  private volatile boolean recording;
   private volatile long delayMillis;
 
   public ToyRuntime(int dModel, int vocab, long seed, int maxBatchExamples) {
@@ -95,6 +102,17 @@ public final class ToyRuntime implements RuntimeClient {
   /** Slows every ForwardBackward down (so a test can act while a job runs). */
   public void delay(long millis) {
     delayMillis = millis;
+  }
+
+  /** From now on keeps every ForwardBackward request (as it reached the runtime-client boundary). */
+  public void recordRequests() {
+    recording = true;
+  }
+
+  public List<ForwardBackwardRequest> recordedRequests() {
+    synchronized (recorded) {
+      return List.copyOf(recorded);
+    }
   }
 
   public int forwardBackwardCalls() {
@@ -251,6 +269,11 @@ public final class ToyRuntime implements RuntimeClient {
   public ForwardBackwardResponse forwardBackward(ForwardBackwardRequest request) {
     maybeFail();
     int call = forwardBackwardCalls.incrementAndGet();
+    if (recording) {
+      synchronized (recorded) {
+        recorded.add(request);
+      }
+    }
     if (delayMillis > 0) {
       try {
         Thread.sleep(delayMillis);
@@ -323,27 +346,104 @@ public final class ToyRuntime implements RuntimeClient {
     return out.build();
   }
 
+  /** A request prompt as Score and Generate see it: one prompt, or an inline ensemble's members and rule. */
+  private record Served(List<Prompt> members, CombinationRule rule, boolean ensemble) {}
+
+  private List<Served> served(List<PromptRef> refs) {
+    List<Served> out = new ArrayList<>();
+    for (PromptRef r : refs) {
+      if (r.hasEnsemble()) {
+        List<PromptRef> members = new ArrayList<>();
+        for (var t : r.getEnsemble().getMembersList()) {
+          members.add(PromptRef.newBuilder().setTensor(t).build());
+        }
+        CombinationRule rule = r.getEnsemble().getRule() == CombinationRule.MEAN_LOG_PROB
+            ? CombinationRule.MEAN_LOG_PROB : CombinationRule.MAJORITY_VOTE;
+        out.add(new Served(prompts(members), rule, true));
+      } else {
+        out.add(new Served(prompts(List.of(r)), CombinationRule.COMBINATION_RULE_UNSPECIFIED, false));
+      }
+    }
+    return out;
+  }
+
+  private ExampleScores.Builder scoreOne(Prompt p, ScoreExample ex) {
+    double[] lp = logProbs(encode(p, ids(ex.getInput())));
+    ExampleScores.Builder es = ExampleScores.newBuilder();
+    int best = 0;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < ex.getCandidatesCount(); c++) {
+      int[] t = ids(ex.getCandidates(c));
+      double s = 0;
+      for (int y : t) {
+        s += lp[y];
+      }
+      es.addCandidates(CandidateScore.newBuilder().setSumLogProb(s).setNumTokens(t.length)
+          .setMeanLogProb(s / t.length));
+      if (s > bestScore) {
+        bestScore = s;
+        best = c;
+      }
+    }
+    return es.setBestIndex(best);
+  }
+
+  public int scoreCalls() {
+    return scoreCalls.get();
+  }
+
   @Override
   public ScoreResponse score(ScoreRequest request) {
     maybeFail();
-    List<Prompt> ps = prompts(request.getPromptsList());
+    scoreCalls.incrementAndGet();
+    List<Served> ps = served(request.getPromptsList());
     ScoreResponse.Builder out = ScoreResponse.newBuilder();
     for (var ex : request.getExamplesList()) {
-      double[] lp = logProbs(encode(ps.get(ex.getPromptIndex()), ids(ex.getInput())));
-      ExampleScores.Builder es = ExampleScores.newBuilder();
-      int best = 0;
-      double bestScore = Double.NEGATIVE_INFINITY;
-      for (int c = 0; c < ex.getCandidatesCount(); c++) {
-        int[] t = ids(ex.getCandidates(c));
-        double s = 0;
-        for (int y : t) {
-          s += lp[y];
+      Served sv = ps.get(ex.getPromptIndex());
+      if (!sv.ensemble()) {
+        out.addExamples(scoreOne(sv.members().get(0), ex));
+        continue;
+      }
+      List<ExampleScores.Builder> members = new ArrayList<>();
+      for (Prompt p : sv.members()) {
+        members.add(scoreOne(p, ex));
+      }
+      int nc = ex.getCandidatesCount();
+      int n = members.size();
+      ExampleScores.Builder es = ExampleScores.newBuilder().setRule(sv.rule());
+      double[] meanSum = new double[nc];
+      int[] votes = new int[nc];
+      double[] voterSum = new double[nc];
+      for (ExampleScores.Builder m : members) {
+        for (int c = 0; c < nc; c++) {
+          meanSum[c] += m.getCandidates(c).getSumLogProb() / n;
         }
-        es.addCandidates(CandidateScore.newBuilder().setSumLogProb(s).setNumTokens(t.length)
-            .setMeanLogProb(s / t.length));
-        if (s > bestScore) {
-          bestScore = s;
-          best = c;
+        votes[m.getBestIndex()]++;
+        voterSum[m.getBestIndex()] += m.getCandidates(m.getBestIndex()).getSumLogProb();
+        es.addMembers(MemberScores.newBuilder().addAllCandidates(m.getCandidatesList()).setBestIndex(m.getBestIndex()));
+      }
+      for (int c = 0; c < nc; c++) {
+        double meanMean = 0;
+        for (ExampleScores.Builder m : members) {
+          meanMean += m.getCandidates(c).getMeanLogProb() / n;
+        }
+        es.addCandidates(CandidateScore.newBuilder().setSumLogProb(meanSum[c]).setMeanLogProb(meanMean)
+            .setNumTokens(members.get(0).getCandidates(c).getNumTokens()));
+        es.addVotes(votes[c]);
+      }
+      int best = 0;
+      if (sv.rule() == CombinationRule.MEAN_LOG_PROB) {
+        for (int c = 1; c < nc; c++) {
+          if (meanSum[c] > meanSum[best]) {
+            best = c;
+          }
+        }
+      } else {
+        best = members.get(0).getBestIndex(); // the earliest member's choice wins remaining ties
+        for (int c = 0; c < nc; c++) {
+          if (votes[c] > votes[best] || (votes[c] == votes[best] && voterSum[c] > voterSum[best])) {
+            best = c;
+          }
         }
       }
       out.addExamples(es.setBestIndex(best));
@@ -351,35 +451,68 @@ public final class ToyRuntime implements RuntimeClient {
     return out.build();
   }
 
+  private Generation.Builder generateOne(Prompt p, GenerateInput in, int max) {
+    double[] lp = logProbs(encode(p, ids(in.getInput())));
+    int best = 0;
+    for (int v = 1; v < vocab; v++) {
+      if (lp[v] > lp[best]) {
+        best = v;
+      }
+    }
+    Generation.Builder g = Generation.newBuilder();
+    StringBuilder text = new StringBuilder();
+    double sum = 0;
+    for (int i = 0; i < max; i++) {
+      g.addTokenIds(best);
+      sum += lp[best];
+      if (best == EOS) {
+        break;
+      }
+      if (best > 2) {
+        text.append(text.isEmpty() ? "" : " ").append(words[best] == null ? "w" + best : words[best]);
+      }
+    }
+    return g.setText(text.toString()).setSumLogProb(sum)
+        .setFinishReason(best == EOS ? FinishReason.EOS : FinishReason.LENGTH);
+  }
+
   @Override
   public GenerateResponse generate(GenerateRequest request) {
     maybeFail();
-    List<Prompt> ps = prompts(request.getPromptsList());
+    List<Served> ps = served(request.getPromptsList());
     GenerateResponse.Builder out = GenerateResponse.newBuilder();
     int max = request.getMaxNewTokens() == 0 ? 32 : request.getMaxNewTokens();
     for (var in : request.getInputsList()) {
-      double[] lp = logProbs(encode(ps.get(in.getPromptIndex()), ids(in.getInput())));
-      int best = 0;
-      for (int v = 1; v < vocab; v++) {
-        if (lp[v] > lp[best]) {
-          best = v;
+      Served sv = ps.get(in.getPromptIndex());
+      if (!sv.ensemble()) {
+        out.addGenerations(generateOne(sv.members().get(0), in, max));
+        continue;
+      }
+      List<Generation> members = new ArrayList<>();
+      for (Prompt p : sv.members()) {
+        members.add(generateOne(p, in, max).build());
+      }
+      // Majority vote over texts; ties: higher voters' summed log-prob, then the earliest member's text.
+      Generation chosen = members.get(0);
+      int chosenVotes = 0;
+      double chosenSum = 0;
+      for (Generation cand : members) {
+        int v = 0;
+        double sum = 0;
+        for (Generation m : members) {
+          if (m.getText().equals(cand.getText())) {
+            v++;
+            sum += m.getSumLogProb();
+          }
+        }
+        if (v > chosenVotes || (v == chosenVotes && sum > chosenSum)) {
+          chosen = cand;
+          chosenVotes = v;
+          chosenSum = sum;
         }
       }
-      Generation.Builder g = Generation.newBuilder();
-      StringBuilder text = new StringBuilder();
-      double sum = 0;
-      for (int i = 0; i < max; i++) {
-        g.addTokenIds(best);
-        sum += lp[best];
-        if (best == EOS) {
-          break;
-        }
-        if (best > 2) {
-          text.append(text.isEmpty() ? "" : " ").append(words[best] == null ? "w" + best : words[best]);
-        }
-      }
-      out.addGenerations(g.setText(text.toString()).setSumLogProb(sum)
-          .setFinishReason(best == EOS ? FinishReason.EOS : FinishReason.LENGTH));
+      out.addGenerations(chosen.toBuilder().addAllMembers(members).setRule(CombinationRule.MAJORITY_VOTE)
+          .setVotes(chosenVotes));
     }
     return out.build();
   }
