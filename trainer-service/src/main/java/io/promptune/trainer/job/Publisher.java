@@ -237,6 +237,9 @@ public final class Publisher {
     };
   }
 
+  /** Hyperparameter holding the job's TaskFormat as base64 protobuf bytes. */
+  public static final String TASK_FORMAT_PROTO = "task_format_proto";
+
   static SortedMap<String, String> hyperparameters(JobSpec spec, TrainingState state) {
     SortedMap<String, String> h = new TreeMap<>(state.optimizer().hyperparameters());
     h.put("learning_rate", Double.toString(Optimizers.learningRate(spec.getOptimizer())));
@@ -249,6 +252,12 @@ public final class Publisher {
     h.put("task_format", spec.getTaskFormat().getName());
     h.put("input_template", spec.getTaskFormat().getInputTemplate());
     h.put("target_template", spec.getTaskFormat().getTargetTemplate());
+    // The whole format (label map included), so an evaluation job can score this version on another dataset
+    // without being told the format again; `labels` is the readable label set (the nearest-token view marks them).
+    h.put(TASK_FORMAT_PROTO, java.util.Base64.getEncoder().encodeToString(spec.getTaskFormat().toByteArray()));
+    if (spec.getTaskFormat().getLabelsCount() > 0) {
+      h.put("labels", String.join(",", spec.getTaskFormat().getLabelsList()));
+    }
     h.put("dataset", spec.getDataset());
     h.put("eval_mode", spec.getEvalMode().name());
     h.put("eval_interval", Integer.toString(spec.getEvalInterval()));
