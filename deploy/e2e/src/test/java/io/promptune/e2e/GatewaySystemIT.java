@@ -70,7 +70,21 @@ class GatewaySystemIT {
       assertTrue(demo.output().lines().anyMatch(l -> l.strip().startsWith(env) && l.contains("-> v")),
           "not promoted to " + env + ":\n" + demo.output());
     }
+    // The ensemble section: one job trains 3 members, an evaluation job scores them and the majority vote, and the
+    // table prints each member next to the ensemble (the paper's table, in small).
+    Matcher table = ENSEMBLE_TABLE.matcher(demo.output());
+    assertTrue(table.find(), "no ensemble table in:\n" + demo.output());
+    double[] members = {Double.parseDouble(table.group(1)), Double.parseDouble(table.group(2)),
+        Double.parseDouble(table.group(3))};
+    double mean = Double.parseDouble(table.group(4));
+    assertEquals((members[0] + members[1] + members[2]) / 3, mean, 0.0015, "member mean:\n" + demo.output());
+    double ensemble = Double.parseDouble(table.group(6));
+    assertTrue(ensemble >= 0 && ensemble <= 1, demo.output());
   }
+
+  static final java.util.regex.Pattern ENSEMBLE_TABLE = java.util.regex.Pattern.compile(
+      "member 1\\s+([0-9.]+)\\s+member 2\\s+([0-9.]+)\\s+member 3\\s+([0-9.]+)\\s+member mean\\s+([0-9.]+)\\s+"
+          + "best member\\s+([0-9.]+)\\s+ensemble \\(majority\\)\\s+([0-9.]+)");
 
   @Test
   @Order(2)

@@ -60,7 +60,24 @@ public final class ProcessSupervisor {
     pb.environment().putAll(env);
     Process p = pb.start();
     Files.writeString(pidFile(name), Long.toString(p.pid()));
+    awaitExec(p.toHandle(), name);
     return p.toHandle();
+  }
+
+  /**
+   * The JDK starts a child through a helper (jspawnhelper) that then execs the command. Until that exec the process
+   * does not carry our markers, and {@link #find} would report a just-started service as gone: wait (bounded) for it.
+   */
+  private void awaitExec(ProcessHandle h, String name) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+    while (h.isAlive() && !isOurs(h, name) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** The live process recorded under {@code name}, if it is still ours. */
@@ -79,8 +96,39 @@ public final class ProcessSupervisor {
   }
 
   private boolean isOurs(ProcessHandle h, String name) {
-    String cmd = h.info().commandLine().orElse("");
-    return markers(name).stream().allMatch(cmd::contains);
+    List<String> markers = markers(name);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      String cmd = commandLine(h);
+      if (!cmd.isEmpty()) {
+        return markers.stream().allMatch(cmd::contains);
+      }
+      if (!h.isAlive()) {
+        return false;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The process's command line. The JDK's {@code ProcessHandle.Info} sometimes has none for a live process (seen
+   * for a shell while it forks), which made a running service look gone; /proc then still has it.
+   */
+  private static String commandLine(ProcessHandle h) {
+    Optional<String> jdk = h.info().commandLine();
+    if (jdk.isPresent()) {
+      return jdk.get();
+    }
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline")).replace('\0', ' ').strip();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
+    }
   }
 
   /** SIGTERM, then SIGKILL after {@code grace}; removes the pid file. True if a process was stopped. */

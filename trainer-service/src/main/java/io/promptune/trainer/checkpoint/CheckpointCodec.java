@@ -187,19 +187,9 @@ public final class CheckpointCodec {
       int length = in.readInt();
       int dModel = in.readInt();
       float[] prompt = StateIo.readFloats(in, length * dModel, "prompt");
-      String kind = in.readUTF();
-      if (!kind.equals(optimizer.kind())) {
-        throw new IOException("checkpoint holds " + kind + " state, the job uses " + optimizer.kind());
-      }
-      optimizer.restore(in);
-      long seed = in.readLong();
-      int size = in.readInt();
-      int epoch = in.readInt();
-      int cursor = in.readInt();
-      if (size != trainSize) {
-        throw new IOException("checkpoint was taken over " + size + " training records, the job has " + trainSize);
-      }
-      long[] rng = {in.readLong(), in.readLong(), in.readLong(), in.readLong()};
+      readOptimizer(in, optimizer);
+      DataOrder order = readDataOrder(in, trainSize);
+      Rng rng = readRng(in);
       double bestMetric = in.readDouble();
       int bestStep = in.readInt();
       float[] bestPrompt = StateIo.readFloats(in);
@@ -210,9 +200,34 @@ public final class CheckpointCodec {
       if (in.available() != 0) {
         throw new IOException("trailing bytes in checkpoint");
       }
-      return new TrainingState(step, length, dModel, prompt, optimizer, new DataOrder(seed, size, epoch, cursor),
-          Rng.fromState(rng), bestMetric, bestStep, bestPrompt, evals, lastLoss, finished, stopReason);
+      return new TrainingState(step, length, dModel, prompt, optimizer, order, rng, bestMetric, bestStep, bestPrompt, evals, lastLoss, finished, stopReason);
     }
+  }
+
+  // The parts every prompt of a checkpoint has, in this order after its P (both versions).
+
+  private static PromptOptimizer readOptimizer(DataInputStream in, PromptOptimizer optimizer) throws IOException {
+    String kind = in.readUTF();
+    if (!kind.equals(optimizer.kind())) {
+      throw new IOException("checkpoint holds " + kind + " state, the job uses " + optimizer.kind());
+    }
+    optimizer.restore(in);
+    return optimizer;
+  }
+
+  private static DataOrder readDataOrder(DataInputStream in, int trainSize) throws IOException {
+    long seed = in.readLong();
+    int size = in.readInt();
+    int epoch = in.readInt();
+    int cursor = in.readInt();
+    if (size != trainSize) {
+      throw new IOException("checkpoint was taken over " + size + " training records, the job has " + trainSize);
+    }
+    return new DataOrder(seed, size, epoch, cursor);
+  }
+
+  private static Rng readRng(DataInputStream in) throws IOException {
+    return Rng.fromState(new long[] {in.readLong(), in.readLong(), in.readLong(), in.readLong()});
   }
 
   private static TrainingState decodeEnsemble(DataInputStream in, Supplier<PromptOptimizer> optimizers,
@@ -227,25 +242,13 @@ public final class CheckpointCodec {
     List<TrainingState.Member> list = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       float[] prompt = StateIo.readFloats(in, length * dModel, "prompt of member " + i);
-      PromptOptimizer optimizer = optimizers.get();
-      String kind = in.readUTF();
-      if (!kind.equals(optimizer.kind())) {
-        throw new IOException("checkpoint holds " + kind + " state, the job uses " + optimizer.kind());
-      }
-      optimizer.restore(in);
-      long seed = in.readLong();
-      int size = in.readInt();
-      int epoch = in.readInt();
-      int cursor = in.readInt();
-      if (size != trainSize) {
-        throw new IOException("checkpoint was taken over " + size + " training records, the job has " + trainSize);
-      }
-      long[] rng = {in.readLong(), in.readLong(), in.readLong(), in.readLong()};
+      PromptOptimizer optimizer = readOptimizer(in, optimizers.get());
+      DataOrder order = readDataOrder(in, trainSize);
+      Rng rng = readRng(in);
       float[] bestPrompt = StateIo.readFloats(in);
       double bestValue = in.readDouble();
       float lastLoss = in.readFloat();
-      list.add(new TrainingState.Member(prompt, optimizer, new DataOrder(seed, size, epoch, cursor),
-          Rng.fromState(rng), bestPrompt, bestValue, lastLoss));
+      list.add(new TrainingState.Member(prompt, optimizer, order, rng, bestPrompt, bestValue, lastLoss));
     }
     double bestMetric = in.readDouble();
     int bestStep = in.readInt();

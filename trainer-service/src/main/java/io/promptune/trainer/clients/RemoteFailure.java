@@ -4,7 +4,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.promptune.api.ApiErrors;
 import io.promptune.api.v1.ErrorReason;
+import io.promptune.common.errors.ServiceException;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What a failed call to the runtime or the registry says, for the code that makes the calls without knowing gRPC
@@ -25,6 +27,26 @@ public record RemoteFailure(ErrorReason reason, String code, String description,
     Status status = s.getStatus();
     return Optional.of(new RemoteFailure(ApiErrors.reasonOf(s).orElse(ErrorReason.INTERNAL),
         status.getCode().name(), status.getDescription(), Retrier.isTransient(s)));
+  }
+
+  /**
+   * Runs a call to another service on behalf of a request: a transient failure becomes UNAVAILABLE_DEPENDENCY
+   * naming {@code what} (e.g. "model runtime"); anything else is rethrown unchanged.
+   */
+  public static <T> T dependency(String what, Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      throw unavailableDependency(what, e);
+    }
+  }
+
+  /** A transient failure of a call to {@code what} as UNAVAILABLE_DEPENDENCY; anything else unchanged. */
+  public static RuntimeException unavailableDependency(String what, RuntimeException e) {
+    return of(e).filter(RemoteFailure::transientFailure)
+        .<RuntimeException>map(f -> new ServiceException(ErrorReason.UNAVAILABLE_DEPENDENCY,
+            "the " + what + " is not reachable: " + f.code() + " " + f.description()))
+        .orElse(e);
   }
 
   public boolean notFound() {

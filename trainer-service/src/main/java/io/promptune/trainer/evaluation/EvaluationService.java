@@ -36,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 /**
  * SubmitEvaluation: checks what can be checked now (the version exists and fits the runtime's model, the dataset has
@@ -87,7 +86,7 @@ public class EvaluationService {
       throw invalid("split", "dataset " + ds.name() + " has no validation split; evaluate on TRAIN or upload one"
           + " with a validation split");
     }
-    ModelInfo model = dependency("model runtime", runtime::modelInfo);
+    ModelInfo model = RemoteFailure.dependency("model runtime", runtime::modelInfo);
     PromptVersion version = resolve(spec.getVersion(), caller);
     if (!version.getBaseModelFingerprint().isEmpty()
         && !version.getBaseModelFingerprint().equals(model.getFingerprint())) {
@@ -176,24 +175,11 @@ public class EvaluationService {
         throw new ServiceException(ErrorReason.NOT_FOUND, "version " + VersionSelectors.describe(selector)
             + " not found in the registry: " + f.description(), Map.of("field", "spec.version"));
       }
-      throw unavailable("prompt registry", e);
+      throw RemoteFailure.unavailableDependency("prompt registry", e);
     }
   }
 
-  private static <T> T dependency(String what, Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (RuntimeException e) {
-      throw unavailable(what, e);
-    }
-  }
 
-  private static RuntimeException unavailable(String what, RuntimeException e) {
-    return RemoteFailure.of(e).filter(RemoteFailure::transientFailure)
-        .<RuntimeException>map(f -> new ServiceException(ErrorReason.UNAVAILABLE_DEPENDENCY,
-            "the " + what + " is not reachable: " + f.code() + " " + f.description()))
-        .orElse(e);
-  }
 
   private static ServiceException invalid(String field, String message) {
     return new ServiceException(ErrorReason.INVALID_ARGUMENT, message, Map.of("field", "spec." + field));

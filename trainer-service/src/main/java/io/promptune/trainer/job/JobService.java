@@ -57,7 +57,7 @@ public class JobService {
   public Job submit(JobSpec spec, CallerIdentity caller) {
     requireRole(caller, CallerIdentity.Role.TRAINER, "submit jobs");
     DatasetRow ds = datasetService.require(spec.getDataset());
-    ModelInfo model = dependency("model runtime", runtime::modelInfo);
+    ModelInfo model = RemoteFailure.dependency("model runtime", runtime::modelInfo);
     UUID id = UUID.randomUUID();
     JobSpec normalized = JobSpecs.normalize(spec, id, ds.id(), ds.fields(), ds.numValidation() > 0, model,
         selector -> resolveVersion(selector, caller));
@@ -81,25 +81,11 @@ public class JobService {
             "init version not found in the registry: " + RemoteFailure.of(e).orElseThrow().description(),
             Map.of("field", "spec.init.from_version"));
       }
-      throw unavailable("prompt registry", e);
+      throw RemoteFailure.unavailableDependency("prompt registry", e);
     }
   }
 
-  private static <T> T dependency(String what, java.util.function.Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (RuntimeException e) {
-      throw unavailable(what, e);
-    }
-  }
 
-  /** A transient failure of a call to {@code what} as UNAVAILABLE_DEPENDENCY; anything else unchanged. */
-  private static RuntimeException unavailable(String what, RuntimeException e) {
-    return RemoteFailure.of(e).filter(RemoteFailure::transientFailure)
-        .<RuntimeException>map(f -> new ServiceException(ErrorReason.UNAVAILABLE_DEPENDENCY,
-            "the " + what + " is not reachable: " + f.code() + " " + f.description()))
-        .orElse(e);
-  }
 
   public JobRow require(String jobId) {
     UUID id;
