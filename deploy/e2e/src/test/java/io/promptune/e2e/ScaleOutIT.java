@@ -65,7 +65,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ScaleOutIT {
 
   static final int PORT_OFFSET = 30700;
-  static final int STEPS = 24;
+  // Long enough that no job can finish between the snapshot below and the SIGKILL (a quiet machine runs ~8 steps/s).
+  static final int STEPS = 48;
   static final int CHECKPOINT_INTERVAL = 10;
   /** The four jobs: one seed each. */
   static final List<Integer> SEEDS = List.of(11, 22, 33, 44);
@@ -155,12 +156,13 @@ class ScaleOutIT {
     // ---- 3. every job running with some steps done, both trainers holding two each, then the evidence and kills
     Map<String, Job> before = awaitAll(jobs.values(), Duration.ofMinutes(3),
         j -> j.getState() == JobState.RUNNING && j.getStep() >= 4);
+    // The trainer first, at once: its jobs must still be running when it dies (they are resumed elsewhere).
+    deployment.kill9("trainer-2");
     long[] served = new long[RUNTIMES.size()];
     for (int r = 0; r < RUNTIMES.size(); r++) {
       served[r] = counter.forwardBackwardCalls(r) - base[r];
     }
     deployment.kill9("runtime-2");
-    deployment.kill9("trainer-2");
     long total = served[0] + served[1];
     System.out.printf("[ScaleOutIT] before the kills (%s): ForwardBackward calls served runtime=%d runtime-2=%d"
         + " runtime-3=%d; jobs %s%n", counter.source(), served[0], served[1], served[2],
@@ -175,6 +177,11 @@ class ScaleOutIT {
         .map(Job::getWorker).toList());
     for (Job j : before.values()) {
       assertTrue(j.getStep() < STEPS, "killed too late: " + j);
+    }
+    for (String id : onTrainer2) {
+      Job j = getJob(id);
+      assertTrue(!Deployment.terminal(j.getState()) && j.getAttempts() == 1,
+          "a job of the killed trainer ended before the SIGKILL (make STEPS longer): " + j);
     }
 
     // ---- 4. all jobs end on the survivors, bit-identical to their lone runs
