@@ -180,7 +180,8 @@ class ScaleOutIT {
     }
     for (String id : onTrainer2) {
       Job j = getJob(id);
-      assertTrue(!Deployment.terminal(j.getState()) && j.getAttempts() == 1,
+      // Still running there, or already resumed by the survivor (attempts 2) - not finished by the killed one.
+      assertTrue(!(Deployment.terminal(j.getState()) && j.getAttempts() == 1),
           "a job of the killed trainer ended before the SIGKILL (make STEPS longer): " + j);
     }
 
