@@ -224,7 +224,8 @@ class KubernetesManifestsTest {
       }
     }
 
-    // Services: selectors match a Deployment's pods; ports exist on its containers; the runtime's is headless.
+    // Services: selectors match a Deployment's pods; ports exist on its containers; the runtime's and the trainers'
+    // are headless.
     for (Service s : r.services.values()) {
       Deployment d = r.selectedBy(s.getSpec().getSelector(), "Service " + s.getMetadata().getName());
       for (ServicePort p : s.getSpec().getPorts()) {
@@ -246,6 +247,11 @@ class KubernetesManifestsTest {
         + "headless name; a static list would miss new pods");
     assertEquals("prompt-registry", cm.getData().get("PROMPTUNE_REGISTRY_HOST"));
     assertTrue(r.services.containsKey(cm.getData().get("PROMPTUNE_TRAINER_HOST")));
+    // The gateway's trainer pool dials the trainers' headless name, re-resolved, so every trainer pod gets calls.
+    Service trainerService = r.services.get(cm.getData().get("PROMPTUNE_TRAINER_HOST"));
+    assertEquals("None", trainerService.getSpec().getClusterIP(), "the trainers' Service is headless");
+    assertEquals(trainerService.getMetadata().getName() + ":" + cm.getData().get("PROMPTUNE_TRAINER_PORT"),
+        cm.getData().get("PROMPTUNE_TRAINER_TARGETS"), "the gateway's trainer pool targets the headless Service");
     for (String key : cm.getData().keySet()) {
       boolean read = false;
       for (Deployment d : r.deployments.values()) {
