@@ -149,15 +149,7 @@ public final class Evaluator {
   }
 
   private int rankEnsemble(PromptRef ref, List<TextPair> part, long[] memberCorrect) {
-    ScoreRequest.Builder req = ScoreRequest.newBuilder().addPrompts(ref).setTruncation(truncation);
-    for (TextPair p : part) {
-      ScoreExample.Builder ex = ScoreExample.newBuilder().setInput(text(p.input()));
-      for (String label : labels) {
-        ex.addCandidates(text(label));
-      }
-      req.addExamples(ex);
-    }
-    ScoreResponse r = runtime.score(req.build());
+    ScoreResponse r = scoreLabels(ref, part);
     int correct = 0;
     for (int i = 0; i < part.size(); i++) {
       var scores = r.getExamples(i);
@@ -179,12 +171,7 @@ public final class Evaluator {
   }
 
   private int exactMatchEnsemble(PromptRef ref, List<TextPair> part, long[] memberCorrect) {
-    GenerateRequest.Builder req = GenerateRequest.newBuilder().addPrompts(ref).setMaxNewTokens(maxNewTokens)
-        .setNumBeams(1).setTruncation(truncation);
-    for (TextPair p : part) {
-      req.addInputs(GenerateInput.newBuilder().setInput(text(p.input())));
-    }
-    GenerateResponse r = runtime.generate(req.build());
+    GenerateResponse r = generateGreedy(ref, part);
     int correct = 0;
     for (int i = 0; i < part.size(); i++) {
       var g = r.getGenerations(i);
@@ -206,15 +193,7 @@ public final class Evaluator {
   }
 
   private int rank(PromptRef ref, List<TextPair> part) {
-    ScoreRequest.Builder req = ScoreRequest.newBuilder().addPrompts(ref).setTruncation(truncation);
-    for (TextPair p : part) {
-      ScoreExample.Builder ex = ScoreExample.newBuilder().setInput(text(p.input()));
-      for (String label : labels) {
-        ex.addCandidates(text(label));
-      }
-      req.addExamples(ex);
-    }
-    ScoreResponse r = runtime.score(req.build());
+    ScoreResponse r = scoreLabels(ref, part);
     int correct = 0;
     for (int i = 0; i < part.size(); i++) {
       var cands = r.getExamples(i).getCandidatesList();
@@ -232,12 +211,7 @@ public final class Evaluator {
   }
 
   private int exactMatch(PromptRef ref, List<TextPair> part) {
-    GenerateRequest.Builder req = GenerateRequest.newBuilder().addPrompts(ref).setMaxNewTokens(maxNewTokens)
-        .setNumBeams(1).setTruncation(truncation);
-    for (TextPair p : part) {
-      req.addInputs(GenerateInput.newBuilder().setInput(text(p.input())));
-    }
-    GenerateResponse r = runtime.generate(req.build());
+    GenerateResponse r = generateGreedy(ref, part);
     int correct = 0;
     for (int i = 0; i < part.size(); i++) {
       if (r.getGenerations(i).getText().strip().equals(part.get(i).target().strip())) {
@@ -245,6 +219,29 @@ public final class Evaluator {
       }
     }
     return correct;
+  }
+
+  /** One Score call ranking every label for each record of {@code part} (an ensemble ref: members combined). */
+  private ScoreResponse scoreLabels(PromptRef ref, List<TextPair> part) {
+    ScoreRequest.Builder req = ScoreRequest.newBuilder().addPrompts(ref).setTruncation(truncation);
+    for (TextPair p : part) {
+      ScoreExample.Builder ex = ScoreExample.newBuilder().setInput(text(p.input()));
+      for (String label : labels) {
+        ex.addCandidates(text(label));
+      }
+      req.addExamples(ex);
+    }
+    return runtime.score(req.build());
+  }
+
+  /** One greedy Generate call over the inputs of {@code part}. */
+  private GenerateResponse generateGreedy(PromptRef ref, List<TextPair> part) {
+    GenerateRequest.Builder req = GenerateRequest.newBuilder().addPrompts(ref).setMaxNewTokens(maxNewTokens)
+        .setNumBeams(1).setTruncation(truncation);
+    for (TextPair p : part) {
+      req.addInputs(GenerateInput.newBuilder().setInput(text(p.input())));
+    }
+    return runtime.generate(req.build());
   }
 
   static Text text(String s) {
